@@ -1,0 +1,290 @@
+"""All git access of the engine (the only module that imports GitPython).
+
+History is read as two streams for a whole range: one `git log --raw -p` process for
+commits and patches, and git's persistent `cat-file --batch` for file contents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+NULL_SHA = "0" * 40
+MAX_PATCH_CHARS = 512_000
+GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1d"
+
+
+class GitError(Exception):
+    """A git operation failed; the message is safe to show to users."""
+
+
+class EmptyRepository(GitError):
+    pass
+
+
+@dataclass(slots=True)
+class FileDiff:
+    status: str  # A, M, D, R, C, T
+    path: str
+    old_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+    patch: str = ""
+    is_binary: bool = False
+    is_submodule: bool = False
+    additions: int = 0
+    deletions: int = 0
+    added_lines: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class CommitData:
+    sha: str
+    parents: list[str]
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    committer_name: str
+    committer_email: str
+    committed_at: datetime
+    message: str
+    files: list[FileDiff] = field(default_factory=list)
+
+
+def redact(text: str) -> str:
+    return re.sub(r"(://)[^/@\s]+@", r"\1***@", text)
+
+
+def _error_message(error: git.GitCommandError) -> str:
+    stderr = (error.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    useful = [line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))] or lines
+    return redact(" ".join(useful[-2:]) or f"git {error.command[1] if error.command else ''} failed")
+
+
+class GitRepository:
+    """A bare local mirror of a remote repository."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.repo = git.Repo(self.path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
+            raise GitError(f"not a git repository: {self.path}") from error
+        self.repo.git.update_environment(**GIT_ENV)
+
+    @classmethod
+    def fetch(cls, url: str, dest: Path, *, timeout: int = 900) -> tuple[GitRepository, str]:
+        """Mirror `url` into `dest` (created or updated); returns the mirror and default branch."""
+        dest = Path(dest)
+        if not (dest / "HEAD").exists():
+            dest.mkdir(parents=True, exist_ok=True)
+            git.Repo.init(dest, bare=True)
+        mirror = cls(dest)
+        try:
+            head = mirror.repo.git.ls_remote("--symref", url, "HEAD", kill_after_timeout=timeout)
+            mirror.repo.git.fetch(
+                url, "+refs/heads/*:refs/heads/*", "--prune", "--no-tags", "--update-head-ok",
+                kill_after_timeout=timeout,
+            )
+        except git.GitCommandError as error:
+            raise GitError(f"could not fetch {redact(url)}: {_error_message(error)}") from error
+        branches = mirror.branches()
+        if not branches:
+            raise EmptyRepository("the repository has no commits yet")
+        match = re.search(r"ref: refs/heads/(\S+)\s+HEAD", head)
+        default = match.group(1) if match and match.group(1) in branches else None
+        default = default or next((b for b in ("main", "master") if b in branches), branches[0])
+        mirror.repo.git.symbolic_ref("HEAD", f"refs/heads/{default}")
+        return mirror, default
+
+    def branches(self) -> list[str]:
+        out = self.repo.git.for_each_ref("--format=%(refname:short)", "refs/heads/")
+        return sorted(line for line in out.splitlines() if line)
+
+    def resolve(self, rev: str) -> str:
+        try:
+            return self.repo.git.rev_parse("--verify", f"{rev}^{{commit}}")
+        except git.GitCommandError as error:
+            raise GitError(f"unknown revision {rev}: {_error_message(error)}") from error
+
+    def count_commits(self, rev_range: str) -> int:
+        return int(self.repo.git.rev_list("--count", "--first-parent", rev_range))
+
+    def read_blob(self, sha: str, limit: int) -> bytes | None:
+        """The blob's bytes through the persistent cat-file process, or None above `limit`."""
+        _, _, size = self.repo.git.get_object_header(sha)
+        if size > limit:
+            return None
+        return self.repo.git.get_object_data(sha)[3]
+
+    def blob_size(self, sha: str) -> int:
+        return self.repo.git.get_object_header(sha)[2]
+
+    def iter_commits(self, rev_range: str) -> Iterator[CommitData]:
+        """First-parent history in `rev_range`, oldest first, each with its file diffs."""
+        process = self.repo.git.log(
+            "--first-parent", "--reverse", "--diff-merges=first-parent", "-M", "--raw", "-p",
+            "--no-abbrev", "--no-color", "--no-ext-diff", f"--format={LOG_FORMAT}", rev_range,
+            "--", as_process=True,
+        )
+        try:
+            yield from _parse_log(iter(process.stdout))
+        finally:
+            process.proc.stdout.close()
+            process.wait()
+
+
+def _parse_log(lines: Iterator[bytes]) -> Iterator[CommitData]:
+    commit: CommitData | None = None
+    raw_queue: list[FileDiff] = []
+    patch_index = -1
+    patch_lines: list[str] = []
+    patch_size = 0
+    new_line = 0
+
+    def close_patch() -> None:
+        nonlocal patch_lines, patch_size
+        if commit is not None and 0 <= patch_index < len(commit.files):
+            text = "".join(patch_lines)
+            if patch_size > MAX_PATCH_CHARS:
+                text += f"\n… patch truncated ({patch_size:,} characters)\n"
+            commit.files[patch_index].patch = text
+        patch_lines, patch_size = [], 0
+
+    for raw in lines:
+        if raw.startswith(b"\x1e"):
+            close_patch()
+            if commit is not None:
+                yield commit
+            header = raw[1:]
+            while not header.rstrip(b"\n").endswith(b"\x1d"):
+                header += next(lines)
+            commit = _parse_header(header.rstrip(b"\n")[:-1])
+            raw_queue, patch_index = commit.files, -1
+            continue
+        if commit is None:
+            continue
+        if raw.startswith(b":") and patch_index < 0:
+            raw_queue.append(_parse_raw(raw.decode("utf-8", "surrogateescape").rstrip("\n")))
+            continue
+        if raw.startswith(b"diff --git "):
+            close_patch()
+            patch_index += 1
+            new_line = 0
+        if patch_index < 0 or patch_index >= len(commit.files):
+            continue
+        diff = commit.files[patch_index]
+        text = raw.decode("utf-8", "replace")
+        if patch_size <= MAX_PATCH_CHARS:
+            patch_lines.append(text)
+        patch_size += len(text)
+        if text.startswith("@@"):
+            match = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", text)
+            new_line = int(match.group(1)) if match else 0
+        elif text.startswith("Binary files ") or text.startswith("GIT binary patch"):
+            diff.is_binary = True
+        elif new_line:
+            if text.startswith("+"):
+                diff.additions += 1
+                diff.added_lines.add(new_line)
+                new_line += 1
+            elif text.startswith("-"):
+                diff.deletions += 1
+            elif text.startswith(" "):
+                new_line += 1
+    close_patch()
+    if commit is not None:
+        yield commit
+
+
+def _parse_header(header: bytes) -> CommitData:
+    parts = header.decode("utf-8", "replace").split("\0")
+    sha, parents, an, ae, ad, cn, ce, cd, message = parts[:9]
+    return CommitData(
+        sha=sha,
+        parents=parents.split(),
+        author_name=an,
+        author_email=ae,
+        authored_at=datetime.fromisoformat(ad),
+        committer_name=cn,
+        committer_email=ce,
+        committed_at=datetime.fromisoformat(cd),
+        message=message.rstrip("\n"),
+    )
+
+
+def _unquote(path: str) -> str:
+    """Undo git's C-style quoting of unusual paths."""
+    if not (path.startswith('"') and path.endswith('"')):
+        return path
+    raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return raw.encode("latin-1").decode("utf-8", "replace")
+
+
+def _parse_raw(line: str) -> FileDiff:
+    meta, *paths = line.split("\t")
+    old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(" ")
+    paths = [_unquote(p) for p in paths]
+    kind = status[0]
+    path = paths[-1]
+    return FileDiff(
+        status=kind,
+        path=path,
+        old_path=paths[0] if kind in "RCDMT" else None,
+        old_blob=None if old_sha == NULL_SHA else old_sha,
+        new_blob=None if new_sha == NULL_SHA else new_sha,
+        is_submodule="160000" in (old_mode, new_mode),
+    )
+
+
+def write_commit(
+    repo_dir: Path,
+    files: Mapping[str, str | bytes | None],
+    message: str,
+    *,
+    author: tuple[str, str] = ("Dev", "dev@example.com"),
+    when: datetime | None = None,
+    branch: str = "main",
+) -> str:
+    """Commit `files` (None deletes) to a working repository; creates it if needed.
+
+    Used by the demo and by tests to build real histories.
+    """
+    repo_dir = Path(repo_dir)
+    if not (repo_dir / ".git").exists():
+        repo = git.Repo.init(repo_dir, initial_branch=branch)
+    else:
+        repo = git.Repo(repo_dir)
+    for name, content in files.items():
+        target = repo_dir / name
+        if content is None:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        target.write_bytes(data)
+    repo.git.add("-A")
+    stamp = (when or datetime.now().astimezone()).isoformat()
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0],
+        "GIT_COMMITTER_EMAIL": author[1],
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    repo.git.commit("--allow-empty", "--no-verify", "-m", message, env=env)
+    return repo.head.commit.hexsha

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from reviewer.model import Category, Match, Severity
+from reviewer.python.module import PythonModule, dotted_name
+from reviewer.rules.base import Example, Rule
+from reviewer.text import TextFile
+
+# Formats that are secrets wherever they appear: the provider's own prefixes.
+TOKEN_PATTERNS = {
+    "AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+    "GitLab token": re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
+    "Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+    "Stripe live key": re.compile(r"\b[sr]k_live_[A-Za-z0-9]{20,}\b"),
+    "Google API key": re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    "private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"),
+}
+SECRET_NAME = re.compile(
+    r"(?:^|_)(password|passwd|pwd|secret|secret_key|api_key|apikey|access_key|private_key|"
+    r"auth_token|access_token|refresh_token|client_secret|token)$",
+    re.IGNORECASE,
+)
+NOT_SECRET_SUFFIX = re.compile(r"_(type|name|field|url|uri|header|env|path|file|id|length|prefix)$",
+                               re.IGNORECASE)
+PLACEHOLDER = re.compile(
+    r"^(?:|x+|\*+|changeme|change[-_ ]?me|password|secret|token|example|dummy|none|null|todo|"
+    r"test|testing|redacted|placeholder)$|^<.*>$|^\$\{.*\}$|^\{\{.*\}\}$|your[-_ ]|example",
+    re.IGNORECASE,
+)
+
+
+class HardcodedSecret(Rule):
+    id = "hardcoded-secret"
+    title = "Secret committed to the repository"
+    severity = Severity.CRITICAL
+    category = Category.SECURITY
+    cwe = 798
+    languages = ("python", "text")
+    rationale = (
+        "A key, token or password in git is readable by everyone with access to the repository "
+        "and every clone and backup of it, forever: removing it in a later commit does not "
+        "remove it from history. Treat it as leaked."
+    )
+    fix = (
+        "Revoke and rotate the secret, then read it at run time from the environment or a "
+        "secret manager."
+    )
+    example = Example(
+        before='STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"',
+        after='STRIPE_KEY = os.environ["STRIPE_KEY"]',
+    )
+    references = ("https://cwe.mitre.org/data/definitions/798.html",)
+
+    def check_text(self, text: TextFile) -> Iterable[Match]:
+        for number, line in enumerate(text.lines, start=1):
+            for kind, pattern in TOKEN_PATTERNS.items():
+                if pattern.search(line):
+                    yield Match(
+                        rule_id=self.id,
+                        line=number,
+                        end_line=number,
+                        message=f"{kind[0].upper()}{kind[1:]} committed in plain text.",
+                        code=" ".join(line.split()),
+                    )
+                    break
+
+    def check_python(self, module: PythonModule) -> Iterable[Match]:
+        for node in ast.walk(module.tree):
+            for name, value in _named_values(node):
+                if not _is_secret_assignment(name, value):
+                    continue
+                if any(p.search(value.value) for p in TOKEN_PATTERNS.values()):
+                    continue  # the text scan already reports it, with a better name
+                yield Match(
+                    rule_id=self.id,
+                    line=value.lineno,
+                    end_line=value.end_lineno or value.lineno,
+                    message=f"`{name}` is set to a literal secret.",
+                    code=" ".join(module.lines[value.lineno - 1].split()),
+                )
+
+
+def _named_values(node: ast.AST) -> Iterable[tuple[str, ast.expr]]:
+    match node:
+        case ast.Assign(targets=targets, value=value):
+            for target in targets:
+                yield dotted_name(target).rsplit(".", 1)[-1], value
+        case ast.AnnAssign(target=target, value=value) if value is not None:
+            yield dotted_name(target).rsplit(".", 1)[-1], value
+        case ast.keyword(arg=str() as arg, value=value):
+            yield arg, value
+        case ast.Dict(keys=keys, values=values):
+            for key, value in zip(keys, values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    yield key.value, value
+        case ast.arguments(args=args, defaults=defaults):
+            for arg, default in zip(args[len(args) - len(defaults):], defaults, strict=True):
+                yield arg.arg, default
+
+
+def _is_secret_assignment(name: str, value: ast.expr) -> bool:
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return False
+    if not SECRET_NAME.search(name) or NOT_SECRET_SUFFIX.search(name):
+        return False
+    secret = value.value
+    if len(secret) < 8 or any(c.isspace() for c in secret) or PLACEHOLDER.search(secret):
+        return False
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", secret):
+        return False  # the name of an environment variable, not its value
+    return _entropy(secret) >= 3.0
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
