@@ -39,6 +39,7 @@ def analyze_content(path: str, data: bytes) -> FileAnalysis:
 
     language = language_of(path)
     matches: list[Match] = []
+    errors: list[str] = []
     rules = all_rules()
     if language == "python":
         try:
@@ -50,12 +51,20 @@ def analyze_content(path: str, data: bytes) -> FileAnalysis:
             return FileAnalysis(skip_reason="does not parse as Python: nesting too deep")
         for rule in rules:
             if "python" in rule.languages:
-                matches.extend(rule.check_python(module))
+                _run(rule.id, lambda rule=rule: rule.check_python(module), matches, errors)
     text_file = TextFile(path_suffix=PurePosixPath(path).suffix, text=text)
     for rule in rules:
         if "text" in rule.languages:
-            matches.extend(rule.check_text(text_file))
-    return FileAnalysis(matches=_dedupe(matches))
+            _run(rule.id, lambda rule=rule: rule.check_text(text_file), matches, errors)
+    return FileAnalysis(matches=_dedupe(matches), errors=errors)
+
+
+def _run(rule_id: str, check, matches: list[Match], errors: list[str]) -> None:
+    """One rule's bug must not cost the file its other findings, nor the review its commit."""
+    try:
+        matches.extend(check())
+    except Exception as error:  # noqa: BLE001 - isolation boundary for rule code
+        errors.append(f"rule {rule_id} failed: {type(error).__name__}: {error}")
 
 
 def _dedupe(matches: list[Match]) -> list[Match]:

@@ -87,6 +87,7 @@ class Reviewer:
                     review.skips.append(Skip(diff.path, new.skip_reason))
                     # A file we cannot read now has not fixed what it had: unknown is not fixed.
                     return
+                review.skips.extend(Skip(diff.path, error) for error in new.errors)
                 after = {f.fingerprint: f for f in findings_for(diff.path, new)}
         review.introduced.extend(f for fp, f in after.items() if fp not in before)
         review.fixed.extend(f for fp, f in before.items() if fp not in after)

@@ -119,6 +119,12 @@ class GitRepository:
         except git.GitCommandError as error:
             raise GitError(f"unknown revision {rev}: {_error_message(error)}") from error
 
+    def is_ancestor(self, ancestor: str, head: str) -> bool:
+        try:
+            return self.repo.is_ancestor(ancestor, head)
+        except git.GitCommandError as error:
+            raise GitError(_error_message(error)) from error
+
     def count_commits(self, rev_range: str) -> int:
         return int(self.repo.git.rev_list("--count", "--first-parent", rev_range))
 

@@ -73,3 +73,5 @@ class FileAnalysis:
 
     matches: list[Match] = field(default_factory=list)
     skip_reason: str | None = None
+    # Rules that crashed on this file: the other rules' matches are kept.
+    errors: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from reviewer.model import Category, Match, Severity
 from reviewer.python.module import CallSite, PythonModule
-from reviewer.python.strings import is_dynamic_string, literal_parts
+from reviewer.python.strings import is_constant, is_dynamic_string, literal_parts
 from reviewer.rules.base import Example, Rule
 
 SQL_SINKS = frozenset(
@@ -70,16 +70,47 @@ def _query_argument(call: CallSite) -> ast.expr | None:
 
 
 def _is_dynamic_sql(module: PythonModule, call: CallSite, query: ast.expr) -> bool:
-    if is_dynamic_string(query):
-        return _looks_like_sql(query)
-    if isinstance(query, ast.Name):
-        values = module.assigned_values(call.function, query.id)
-        # Only values assigned before the call can reach it.
-        values = [v for v in values if v.lineno <= call.node.lineno]
-        if any(is_dynamic_string(v) for v in values):
-            return any(_looks_like_sql(v) for v in values)
+    """Dynamic (built from run-time values) and SQL-looking, following local assignments."""
+    values = _candidate_values(module, call, query, depth=3)
+    dynamic = any(_is_dynamic(module, call, v) for v in values)
+    return dynamic and any(_looks_like_sql(module, call, v) for v in values)
+
+
+def _candidate_values(module: PythonModule, call: CallSite, node: ast.expr, depth: int):
+    if isinstance(node, ast.Name) and depth > 0:
+        values = [v for v in module.assigned_values(call.function, node.id)
+                  if v.lineno <= call.node.lineno]
+        found = []
+        for value in values:
+            found.extend(_candidate_values(module, call, value, depth - 1))
+        return found
+    return [node]
+
+
+def _is_dynamic(module: PythonModule, call: CallSite, node: ast.expr) -> bool:
+    if is_dynamic_string(node):
+        return True
+    # `query % args` / `query + suffix` where `query` is a local holding SQL text.
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        sides = (node.left, node.right)
+        named = [s for s in sides if isinstance(s, ast.Name)]
+        others = [s for s in sides if s not in named]
+        if named and any(_looks_like_sql(module, call, n) for n in named):
+            if isinstance(node.op, ast.Mod):
+                return not is_constant(node.right)
+            return any(not is_constant(o) for o in others) or len(named) == 2
     return False
 
 
-def _looks_like_sql(node: ast.expr) -> bool:
-    return any(SQL_WORDS.search(part) for part in literal_parts(node))
+def _looks_like_sql(module: PythonModule, call: CallSite, node: ast.expr, depth: int = 3) -> bool:
+    if any(SQL_WORDS.search(part) for part in literal_parts(node)):
+        return True
+    if depth == 0:
+        return False
+    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    for name in names:
+        for value in module.assigned_values(call.function, name.id):
+            if value is not node and value.lineno <= call.node.lineno:
+                if _looks_like_sql(module, call, value, depth - 1):
+                    return True
+    return False

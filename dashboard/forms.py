@@ -1,0 +1,48 @@
+from django import forms
+
+from dashboard.models import SEVERITY_ORDER, Severity, Team
+from dashboard.services.repositories import RepositoryURLError, parse_repository_url
+
+
+class AddRepositoryForm(forms.Form):
+    url = forms.CharField(
+        label="Repository URL",
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://github.com/org/service.git", "autocomplete": "off"}
+        ),
+        help_text="https://, ssh://, git@host:org/repo.git, or a local path an admin allowed.",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            parse_repository_url(url)
+        except RepositoryURLError as error:
+            raise forms.ValidationError(str(error)) from error
+        return url
+
+
+class FindingFilterForm(forms.Form):
+    severity = forms.MultipleChoiceField(
+        choices=Severity.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.ChoiceField(
+        choices=[("open", "Open"), ("fixed", "Fixed"), ("", "Any status")], required=False
+    )
+    repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, repositories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repository"].choices = [("", "All repositories")] + [
+            (r.pk, r.name) for r in repositories
+        ]
+
+    def severities(self) -> list[str]:
+        chosen = self.cleaned_data.get("severity") or []
+        return [s for s in SEVERITY_ORDER if s in chosen]

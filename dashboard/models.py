@@ -1,0 +1,187 @@
+"""What the review engine found, through time: repositories, commits, findings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from dashboard.crypto import EncryptedTextField
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+SEVERITY_ORDER = [choice.value for choice in Severity]
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        LEAD = "lead", "Tech lead"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="uniq_membership")]
+
+
+class Repository(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        FETCHING = "fetching", "Fetching"
+        REVIEWING = "reviewing", "Reviewing"
+        READY = "ready", "Up to date"
+        EMPTY = "empty", "No commits"
+        FAILED = "failed", "Failed"
+
+    RUNNING = (Status.FETCHING, Status.REVIEWING)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="repositories")
+    name = models.CharField(max_length=200)
+    # Shown to users; credentials never live here, they go to `credentials` encrypted.
+    url = models.CharField(max_length=500)
+    credentials = EncryptedTextField(blank=True, default="")
+    default_branch = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status_detail = models.TextField(blank=True)
+    commits_total = models.PositiveIntegerField(default=0)
+    commits_reviewed = models.PositiveIntegerField(default=0)
+    reviewed_head = models.CharField(max_length=40, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "url"], name="uniq_repository_url_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING or self.status == self.Status.QUEUED
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.commits_total:
+            return 0
+        return min(100, round(100 * self.commits_reviewed / self.commits_total))
+
+
+class Commit(models.Model):
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="commits")
+    sha = models.CharField(max_length=40)
+    parent_shas = models.JSONField(default=list)
+    author_name = models.CharField(max_length=255)
+    author_email = models.CharField(max_length=255)
+    authored_at = models.DateTimeField()
+    committed_at = models.DateTimeField()
+    message = models.TextField()
+    findings_introduced = models.PositiveIntegerField(default=0)
+    findings_fixed = models.PositiveIntegerField(default=0)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "sha"], name="uniq_commit_sha")
+        ]
+        indexes = [models.Index(fields=["repository", "-committed_at"])]
+
+    def __str__(self) -> str:
+        return self.sha[:10]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+class FileChange(models.Model):
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="file_changes")
+    path = models.CharField(max_length=1000)
+    old_path = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=1)
+    additions = models.PositiveIntegerField(default=0)
+    deletions = models.PositiveIntegerField(default=0)
+    is_binary = models.BooleanField(default=False)
+    patch = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commit", "path"], name="uniq_file_change")
+        ]
+
+
+class SkippedFile(models.Model):
+    """A file the engine could not analyze in a commit, and why: skips are never silent."""
+
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="skipped_files")
+    path = models.CharField(max_length=1000)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commit", "path"], name="uniq_skipped_file")
+        ]
+
+
+class Finding(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FIXED = "fixed", "Fixed"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="findings")
+    fingerprint = models.CharField(max_length=64)
+    rule_id = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    category = models.CharField(max_length=20)
+    cwe = models.PositiveIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=1000)
+    line = models.PositiveIntegerField()
+    end_line = models.PositiveIntegerField()
+    message = models.TextField()
+    code = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    introduced_in = models.ForeignKey(Commit, on_delete=models.PROTECT, related_name="+")
+    fixed_in = models.ForeignKey(
+        Commit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_regression = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "fingerprint"], name="uniq_finding_fingerprint"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", fixed_in__isnull=True)
+                | Q(status="fixed", fixed_in__isnull=False),
+                name="finding_fixed_in_matches_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["repository", "status", "severity"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.path}:{self.line}"

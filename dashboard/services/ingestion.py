@@ -1,0 +1,92 @@
+"""Store one commit review: the commit, its file changes and skips, and finding lifecycle."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dashboard.models import Commit, FileChange, Finding, Repository, SkippedFile
+from reviewer.engine import CommitReview
+from reviewer.rules import rule_by_id
+
+
+def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit:
+    """Idempotent: a commit that is already stored as reviewed is left as it is."""
+    data = review.commit
+    with transaction.atomic():
+        commit, _ = Commit.objects.get_or_create(
+            repository=repository,
+            sha=data.sha,
+            defaults={
+                "parent_shas": data.parents,
+                "author_name": data.author_name,
+                "author_email": data.author_email,
+                "authored_at": data.authored_at,
+                "committed_at": data.committed_at,
+                "message": data.message,
+            },
+        )
+        if commit.reviewed_at is not None:
+            return commit
+        FileChange.objects.bulk_create(
+            [
+                FileChange(
+                    commit=commit,
+                    path=diff.path,
+                    old_path=(diff.old_path or "") if diff.old_path != diff.path else "",
+                    status=diff.status,
+                    additions=diff.additions,
+                    deletions=diff.deletions,
+                    is_binary=diff.is_binary,
+                    patch=diff.patch,
+                )
+                for diff in data.files
+            ],
+            ignore_conflicts=True,
+        )
+        SkippedFile.objects.bulk_create(
+            [SkippedFile(commit=commit, path=s.path, reason=s.reason[:500]) for s in review.skips],
+            ignore_conflicts=True,
+        )
+        for found in review.introduced:
+            rule = rule_by_id(found.rule_id)
+            finding, created = Finding.objects.get_or_create(
+                repository=repository,
+                fingerprint=found.fingerprint,
+                defaults={
+                    "rule_id": found.rule_id,
+                    "severity": str(rule.severity),
+                    "category": str(rule.category),
+                    "cwe": rule.cwe,
+                    "path": found.path,
+                    "line": found.line,
+                    "end_line": found.end_line,
+                    "message": found.message,
+                    "code": found.code,
+                    "introduced_in": commit,
+                },
+            )
+            if not created and finding.status == Finding.Status.FIXED:
+                # The same code came back: one finding, reopened and marked as a regression.
+                Finding.objects.filter(pk=finding.pk).update(
+                    status=Finding.Status.OPEN,
+                    fixed_in=None,
+                    is_regression=True,
+                    line=found.line,
+                    end_line=found.end_line,
+                    updated_at=timezone.now(),
+                )
+        fixed = Finding.objects.filter(
+            repository=repository,
+            fingerprint__in=[f.fingerprint for f in review.fixed],
+            status=Finding.Status.OPEN,
+        ).update(status=Finding.Status.FIXED, fixed_in=commit, updated_at=timezone.now())
+        commit.findings_introduced = len(review.introduced)
+        commit.findings_fixed = fixed
+        commit.reviewed_at = timezone.now()
+        commit.save(update_fields=["findings_introduced", "findings_fixed", "reviewed_at"])
+        Repository.objects.filter(pk=repository.pk).update(
+            commits_reviewed=F("commits_reviewed") + 1
+        )
+    return commit

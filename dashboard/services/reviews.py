@@ -1,0 +1,108 @@
+"""Review a repository: fetch it, review the commits not reviewed yet, store the results."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard.models import Commit, Repository
+from dashboard.services.ingestion import ingest_commit_review
+from dashboard.services.repositories import clone_url
+from reviewer.engine import Reviewer
+from reviewer.git import EmptyRepository, GitError, GitRepository
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(hours=6)
+
+
+def claim_review(repository_id: int) -> bool:
+    """Take the repository's review lease with a conditional UPDATE: one runner at a time."""
+    now = timezone.now()
+    claimed = (
+        Repository.objects.filter(pk=repository_id)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        .update(
+            lease_expires_at=now + LEASE,
+            status=Repository.Status.FETCHING,
+            status_detail="",
+        )
+    )
+    return claimed == 1
+
+
+def _finish(repository_id: int, status: str, detail: str = "", **fields) -> None:
+    Repository.objects.filter(pk=repository_id).update(
+        status=status, status_detail=detail, lease_expires_at=None, **fields
+    )
+
+
+def review_repository(repository_id: int) -> str:
+    """Returns the final status; a review already running elsewhere returns "busy"."""
+    if not claim_review(repository_id):
+        return "busy"
+    repository = Repository.objects.get(pk=repository_id)
+    try:
+        return _review(repository)
+    except Exception as error:
+        log.exception("review of repository %s failed", repository_id)
+        _finish(repository_id, Repository.Status.FAILED, f"Internal error during review: {error}")
+        raise
+
+
+def _review(repository: Repository) -> str:
+    destination = settings.REPOSITORY_CACHE_DIR / str(repository.pk)
+    try:
+        mirror, branch = GitRepository.fetch(
+            clone_url(repository), destination, timeout=settings.GIT_TIMEOUT_SECONDS
+        )
+    except EmptyRepository:
+        _finish(repository.pk, Repository.Status.EMPTY,
+                "The repository has no commits yet. Push a commit, then press Review now.")
+        return Repository.Status.EMPTY
+    except GitError as error:
+        _finish(repository.pk, Repository.Status.FAILED, str(error))
+        return Repository.Status.FAILED
+
+    head = mirror.resolve(f"refs/heads/{branch}")
+    rev_range = head
+    if repository.reviewed_head and _is_ancestor(mirror, repository.reviewed_head, head):
+        rev_range = f"{repository.reviewed_head}..{head}"
+    reviewed = Commit.objects.filter(repository=repository, reviewed_at__isnull=False).count()
+    pending = mirror.count_commits(rev_range)
+    Repository.objects.filter(pk=repository.pk).update(
+        status=Repository.Status.REVIEWING,
+        default_branch=branch,
+        commits_reviewed=reviewed,
+        commits_total=reviewed + pending,
+    )
+    already = set(
+        Commit.objects.filter(repository=repository, reviewed_at__isnull=False).values_list(
+            "sha", flat=True
+        )
+    )
+    engine = Reviewer(mirror)
+    for commit in mirror.iter_commits(rev_range):
+        if commit.sha in already:
+            continue
+        ingest_commit_review(repository, engine.review_commit(commit))
+    _finish(
+        repository.pk,
+        Repository.Status.READY,
+        reviewed_head=head,
+        last_reviewed_at=timezone.now(),
+        commits_reviewed=Commit.objects.filter(
+            repository=repository, reviewed_at__isnull=False
+        ).count(),
+    )
+    return Repository.Status.READY
+
+
+def _is_ancestor(mirror: GitRepository, ancestor: str, head: str) -> bool:
+    try:
+        return mirror.is_ancestor(ancestor, head)
+    except GitError:
+        return False

@@ -1,0 +1,21 @@
+"""Celery tasks: thin shells that take ids and call one service."""
+
+from celery import shared_task
+
+from dashboard.models import Repository
+from dashboard.services import reviews
+from dashboard.services.dispatch import enqueue_review
+
+
+@shared_task(name="dashboard.tasks.review_repository")
+def review_repository(repository_id: int) -> str:
+    return reviews.review_repository(repository_id)
+
+
+@shared_task(name="dashboard.tasks.review_all_repositories")
+def review_all_repositories() -> int:
+    """Fan out one review task per repository; each task claims its own lease."""
+    ids = list(Repository.objects.values_list("pk", flat=True))
+    for repository_id in ids:
+        enqueue_review(repository_id)
+    return len(ids)

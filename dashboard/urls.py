@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dashboard.views import findings, health, overview, repositories
+
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+    path("repositories/", repositories.repository_list, name="repository-list"),
+    path("repositories/<int:pk>/", repositories.repository_detail, name="repository-detail"),
+    path(
+        "repositories/<int:pk>/review/", repositories.repository_review, name="repository-review"
+    ),
+    path("findings/", findings.finding_list, name="finding-list"),
+    path("findings/<int:pk>/", findings.finding_detail, name="finding-detail"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
