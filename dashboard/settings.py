@@ -129,13 +129,25 @@ STORAGES = {
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
-EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+_SMTP_OPTIONS = {
+    "host": EMAIL_CONFIG.get("EMAIL_HOST"),
+    "port": EMAIL_CONFIG.get("EMAIL_PORT"),
+    "username": EMAIL_CONFIG.get("EMAIL_HOST_USER"),
+    "password": EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": EMAIL_CONFIG.get("EMAIL_USE_TLS"),
+    "use_ssl": EMAIL_CONFIG.get("EMAIL_USE_SSL"),
+    "timeout": env.int("EMAIL_TIMEOUT", default=30),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_CONFIG["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _SMTP_OPTIONS.items() if v not in (None, "")}
+            if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewer@localhost")
 
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -1,0 +1,16 @@
+"""Test settings: the real settings plus what a test run must not depend on (a secret key)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdef")
+
+from dashboard.settings import *  # noqa: E402, F403
+from dashboard.settings import STORAGES  # noqa: E402
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_COOKIES = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+REVIEW_IN_BACKGROUND = False
+# Serve static files from the source folders, as in development: no collectstatic in tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
