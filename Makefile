@@ -35,6 +35,8 @@ serve: install
 	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python manage.py makemigrations --check --dry-run --settings=tests.settings >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -33,7 +33,7 @@ class FindingFilterForm(forms.Form):
         choices=Severity.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     status = forms.ChoiceField(
-        choices=[("open", "Open"), ("fixed", "Fixed"), ("", "Any status")], required=False
+        choices=[("open", "Open"), ("fixed", "Fixed"), ("all", "Any status")], required=False
     )
     repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
@@ -42,6 +42,11 @@ class FindingFilterForm(forms.Form):
         self.fields["repository"].choices = [("", "All repositories")] + [
             (r.pk, r.name) for r in repositories
         ]
+
+    def status_filter(self) -> str | None:
+        """Open unless asked otherwise; "all" lifts the filter."""
+        chosen = self.cleaned_data.get("status") or "open"
+        return None if chosen == "all" else chosen
 
     def severities(self) -> list[str]:
         chosen = self.cleaned_data.get("severity") or []

@@ -39,6 +39,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="uniq_membership")]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
 
 class Repository(models.Model):
     class Status(models.TextChoices):
@@ -131,6 +134,9 @@ class FileChange(models.Model):
             models.UniqueConstraint(fields=["commit", "path"], name="uniq_file_change")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.commit}:{self.path}"
+
 
 class SkippedFile(models.Model):
     """A file the engine could not analyze in a commit, and why: skips are never silent."""
@@ -143,6 +149,9 @@ class SkippedFile(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commit", "path"], name="uniq_skipped_file")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
 
 
 class Finding(models.Model):

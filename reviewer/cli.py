@@ -36,30 +36,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
-        reviewer = Reviewer(GitRepository(args.repo))
-        for result in reviewer.review_range(args.rev_range):
-            events = [("introduced", f) for f in result.introduced]
-            events += [("fixed", f) for f in result.fixed]
-            for status, finding in events:
-                rule = rule_by_id(finding.rule_id)
-                if args.format == "jsonl":
-                    print(json.dumps({
-                        "commit": result.commit.sha, "path": finding.path, "line": finding.line,
-                        "end_line": finding.end_line, "rule": finding.rule_id,
-                        "severity": str(rule.severity), "category": str(rule.category),
-                        "cwe": f"CWE-{rule.cwe}" if rule.cwe else None, "status": status,
-                        "fingerprint": finding.fingerprint, "message": finding.message,
-                    }))
-                else:
-                    print(f"{result.commit.sha[:10]} {status:10} {rule.severity:8} "
-                          f"{finding.path}:{finding.line} [{finding.rule_id}] {finding.message}")
-            for skip in result.skips:
-                if args.format == "text":
-                    print(f"{result.commit.sha[:10]} skipped    {skip.path}: {skip.reason}")
+        with GitRepository(args.repo) as repository:
+            _print_review(Reviewer(repository), args)
     except GitError as error:
         print(f"reviewer: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
     return 0
+
+
+def _print_review(reviewer: Reviewer, args: argparse.Namespace) -> None:
+    for result in reviewer.review_range(args.rev_range):
+        events = [("introduced", f) for f in result.introduced]
+        events += [("fixed", f) for f in result.fixed]
+        for status, finding in events:
+            rule = rule_by_id(finding.rule_id)
+            if args.format == "jsonl":
+                print(json.dumps({
+                    "commit": result.commit.sha, "path": finding.path, "line": finding.line,
+                    "end_line": finding.end_line, "rule": finding.rule_id,
+                    "severity": str(rule.severity), "category": str(rule.category),
+                    "cwe": f"CWE-{rule.cwe}" if rule.cwe else None, "status": status,
+                    "fingerprint": finding.fingerprint, "message": finding.message,
+                }))
+            else:
+                print(f"{result.commit.sha[:10]} {status:10} {rule.severity:8} "
+                      f"{finding.path}:{finding.line} [{finding.rule_id}] {finding.message}")
+        for skip in result.skips:
+            if args.format == "text":
+                print(f"{result.commit.sha[:10]} skipped    {skip.path}: {skip.reason}")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def _error_message(error: git.GitCommandError) -> str:
     stderr = (error.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     useful = [line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))] or lines
-    return redact(" ".join(useful[-2:]) or f"git {error.command[1] if error.command else ''} failed")
+    return redact(" ".join(useful[-2:]) or "git failed without a message")
 
 
 class GitRepository:
@@ -84,14 +84,32 @@ class GitRepository:
             raise GitError(f"not a git repository: {self.path}") from error
         self.repo.git.update_environment(**GIT_ENV)
 
+    def close(self) -> None:
+        """Stop git's persistent cat-file processes."""
+        self.repo.close()
+
+    def __enter__(self) -> GitRepository:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @classmethod
     def fetch(cls, url: str, dest: Path, *, timeout: int = 900) -> tuple[GitRepository, str]:
         """Mirror `url` into `dest` (created or updated); returns the mirror and default branch."""
         dest = Path(dest)
         if not (dest / "HEAD").exists():
             dest.mkdir(parents=True, exist_ok=True)
-            git.Repo.init(dest, bare=True)
+            git.Repo.init(dest, bare=True).close()
         mirror = cls(dest)
+        try:
+            return mirror, mirror._fetch(url, timeout)
+        except BaseException:
+            mirror.close()
+            raise
+
+    def _fetch(self, url: str, timeout: int) -> str:
+        mirror = self
         try:
             head = mirror.repo.git.ls_remote("--symref", url, "HEAD", kill_after_timeout=timeout)
             mirror.repo.git.fetch(
@@ -107,7 +125,7 @@ class GitRepository:
         default = match.group(1) if match and match.group(1) in branches else None
         default = default or next((b for b in ("main", "master") if b in branches), branches[0])
         mirror.repo.git.symbolic_ref("HEAD", f"refs/heads/{default}")
-        return mirror, default
+        return default
 
     def branches(self) -> list[str]:
         out = self.repo.git.for_each_ref("--format=%(refname:short)", "refs/heads/")
@@ -292,5 +310,8 @@ def write_commit(
         "GIT_AUTHOR_DATE": stamp,
         "GIT_COMMITTER_DATE": stamp,
     }
-    repo.git.commit("--allow-empty", "--no-verify", "-m", message, env=env)
-    return repo.head.commit.hexsha
+    try:
+        repo.git.commit("--allow-empty", "--no-verify", "-m", message, env=env)
+        return repo.head.commit.hexsha
+    finally:
+        repo.close()

@@ -14,3 +14,5 @@ REVIEW_IN_BACKGROUND = False
 # Serve static files from the source folders, as in development: no collectstatic in tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests run tasks in-process; the end-to-end test switches to the real broker and worker.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -8,7 +8,8 @@ SAFE = 'def find(cur, uid):\n    cur.execute("SELECT * FROM users WHERE id = %s"
 
 
 def review(path):
-    reviews = list(Reviewer(GitRepository(path / ".git")).review_range("HEAD"))
+    with GitRepository(path / ".git") as repository:
+        reviews = list(Reviewer(repository).review_range("HEAD"))
     return {r.commit.message: r for r in reviews}
 
 
@@ -87,8 +88,9 @@ def test_each_blob_is_analyzed_once_across_the_history(make_repo):
         ({"a.py": SAFE}, "fix a"),
         ({"a.py": SQLI}, "revert a"),
     ])
-    reviewer = Reviewer(GitRepository(path / ".git"))
-    list(reviewer.review_range("HEAD"))
+    with GitRepository(path / ".git") as repository:
+        reviewer = Reviewer(repository)
+        list(reviewer.review_range("HEAD"))
     # Two distinct Python contents exist in the whole history.
     assert reviewer.cache.misses == 2
 

@@ -41,7 +41,7 @@ def test_a_url_that_does_not_exist_fails_with_a_clear_status(lead_client, team, 
 def test_a_repository_without_commits_says_so(lead_client, team, tmp_path):
     import git
 
-    git.Repo.init(tmp_path / "empty")
+    git.Repo.init(tmp_path / "empty").close()
     page = add(lead_client, team, str(tmp_path / "empty")).content.decode()
     assert "No commits" in page
     assert "has no commits yet" in page

@@ -215,7 +215,7 @@ def test_health_answers_ok():
 '''
 
 # A PNG header and a Windows-1252 CSV: the review records both as skipped, with reasons.
-LOGO_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
+LOGO_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00"
 LEGACY_CSV = "id;name;city\n1;Ren\xe9e;K\xf6ln\n2;Jos\xe9;M\xe1laga\n".encode("cp1252")
 
 HISTORY = [

@@ -67,6 +67,11 @@ def _review(repository: Repository) -> str:
         _finish(repository.pk, Repository.Status.FAILED, str(error))
         return Repository.Status.FAILED
 
+    with mirror:
+        return _review_commits(repository, mirror, branch)
+
+
+def _review_commits(repository: Repository, mirror: GitRepository, branch: str) -> str:
     head = mirror.resolve(f"refs/heads/{branch}")
     rev_range = head
     if repository.reviewed_head and _is_ancestor(mirror, repository.reviewed_head, head):

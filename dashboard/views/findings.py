@@ -10,13 +10,13 @@ PAGE_SIZE = 50
 
 def finding_list(request):
     repositories = selectors.visible_repositories(request.user).order_by("name")
-    form = FindingFilterForm(request.GET or None, repositories=repositories)
+    form = FindingFilterForm(request.GET, repositories=repositories)
     findings = selectors.visible_findings(request.user)
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         findings = selectors.filter_findings(
             findings,
             severities=form.severities(),
-            status=form.cleaned_data.get("status") or None,
+            status=form.status_filter(),
             repository_id=form.cleaned_data.get("repository"),
         )
     else:

@@ -135,7 +135,8 @@ class _Indexer(ast.NodeVisitor):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         # `query += f"... {x}"` makes the name dynamic just like a fresh assignment.
-        combined = ast.copy_location(ast.BinOp(left=node.target, op=node.op, right=node.value), node)
+        combined = ast.BinOp(left=node.target, op=node.op, right=node.value)
+        ast.copy_location(combined, node)
         combined.end_lineno, combined.end_col_offset = node.end_lineno, node.end_col_offset
         self._record(node.target, combined)
         self.generic_visit(node)

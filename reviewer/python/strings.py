@@ -11,7 +11,9 @@ def literal_parts(node: ast.expr) -> list[str]:
         case ast.Constant(value=str() as value):
             return [value]
         case ast.JoinedStr(values=values):
-            return [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+            return [
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            ]
         case ast.BinOp(left=left, right=right):
             return literal_parts(left) + literal_parts(right)
         case ast.Call(func=ast.Attribute(value=value, attr="format")):
@@ -40,7 +42,9 @@ def is_dynamic_string(node: ast.expr) -> bool:
     """
     match node:
         case ast.JoinedStr(values=values):
-            return any(isinstance(v, ast.FormattedValue) and not is_constant(v.value) for v in values)
+            return any(
+                isinstance(v, ast.FormattedValue) and not is_constant(v.value) for v in values
+            )
         case ast.BinOp(op=ast.Mod(), left=left, right=right):
             return bool(literal_parts(left)) and not is_constant(right)
         case ast.BinOp(op=ast.Add(), left=left, right=right):

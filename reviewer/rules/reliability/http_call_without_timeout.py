@@ -48,7 +48,9 @@ class HttpCallWithoutTimeout(Rule):
             elif call.name in HTTPX_CALLS:
                 timeout = call.keyword("timeout")
                 if timeout is not None and _is_none(timeout.value):
-                    problem = f"`{call.name}()` disables httpx's default timeout with `timeout=None`."
+                    problem = (
+                        f"`{call.name}()` disables httpx's default timeout with `timeout=None`."
+                    )
             if problem:
                 yield Match(
                     rule_id=self.id,

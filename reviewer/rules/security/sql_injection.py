@@ -12,8 +12,13 @@ from reviewer.rules.base import Example, Rule
 SQL_SINKS = frozenset(
     {"execute", "executemany", "executescript", "exec_driver_sql", "raw", "extra", "mogrify"}
 )
-SQL_FACTORIES = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
-                           "django.db.models.expressions.RawSQL", "django.db.models.RawSQL"})
+SQL_FACTORIES = frozenset({
+    "sqlalchemy.text",
+    "sqlalchemy.sql.text",
+    "sqlalchemy.sql.expression.text",
+    "django.db.models.expressions.RawSQL",
+    "django.db.models.RawSQL",
+})
 SQL_WORDS = re.compile(
     r"\b(select|insert\s+into|update|delete\s+from|where|from|join|values|order\s+by|"
     r"create|drop|alter|truncate|set)\b",
