@@ -16,3 +16,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tests run tasks in-process; the end-to-end test switches to the real broker and worker.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# A file, not ":memory:": the live server used by browser tests then opens and closes its
+# own connections instead of sharing (and leaking) the test thread's in-memory one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"reviewer-test-{os.getpid()}.sqlite3")  # noqa: F405
+    }

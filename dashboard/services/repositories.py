@@ -99,5 +99,12 @@ def add_repository(team: Team, raw_url: str, added_by: AbstractBaseUser | None) 
 
 
 def request_review(repository: Repository) -> None:
-    """Queue a review; the task runs once the surrounding transaction has committed."""
+    """Queue a review; the task runs once the surrounding transaction has committed.
+
+    The status turns to "queued" at once (unless a review holds the lease), so the page
+    starts polling for progress.
+    """
+    Repository.objects.filter(pk=repository.pk, lease_expires_at__isnull=True).update(
+        status=Repository.Status.QUEUED, status_detail=""
+    )
     transaction.on_commit(lambda: enqueue_review(repository.pk))

@@ -25,7 +25,9 @@ def finding_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "findings/list.html#results" if request.htmx else "findings/list.html"
+    # A history-restore request (back button after a cache miss) needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "findings/list.html#results" if partial else "findings/list.html"
     return render(request, template, context)
 
 

@@ -52,7 +52,7 @@ class HardcodedSecret(Rule):
         "secret manager."
     )
     example = Example(
-        before='STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"',
+        before='STRIPE_KEY = "sk_live_51H…7dc"',
         after='STRIPE_KEY = os.environ["STRIPE_KEY"]',
     )
     references = ("https://cwe.mitre.org/data/definitions/798.html",)
