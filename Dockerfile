@@ -10,7 +10,7 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN uv sync --frozen --no-dev \
-    && DEBUG=true python manage.py collectstatic --noinput \
+    && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /data/repos && chown -R reviewer /data
 USER reviewer
 EXPOSE 8000

@@ -16,6 +16,16 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 
+def env_bool(name: str, default: bool) -> bool:
+    """Only "true" or "false" (any case): a typo must not silently mean False."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+    return raw == "true"
+
+
 def env_secret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     path = env.str(f"{name}_FILE", default="")
@@ -24,7 +34,7 @@ def env_secret(name: str, default: str = "") -> str:
     return env.str(name, default=default)
 
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -107,7 +117,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # plotly.js ships inside the plotly package: serve that copy, never a CDN.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -150,13 +160,13 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewer@localhost")
 
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Review engine and repositories.
@@ -171,7 +181,7 @@ REVIEW_INTERVAL_SECONDS = env.int("REVIEW_INTERVAL_SECONDS", default=900)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-REVIEW_IN_BACKGROUND = env.bool("REVIEW_IN_BACKGROUND", default=False)
+REVIEW_IN_BACKGROUND = env_bool("REVIEW_IN_BACKGROUND", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
