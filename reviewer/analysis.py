@@ -1,62 +1,153 @@
-"""Analyze one file content (a blob): decode it, parse it once, run every rule over it."""
+"""Analyze file contents (blobs) in batches: decode, parse once, run every rule, run ruff."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
-from pathlib import PurePosixPath
+from dataclasses import dataclass
 
+from reviewer.config import DEFAULT_CONFIG, ReviewConfig
+from reviewer.files import FileKind, kind_of
 from reviewer.model import FileAnalysis, Finding, Match
 from reviewer.python.module import PythonModule
-from reviewer.rules import all_rules
+from reviewer.rules import all_rules, rule_by_id
+from reviewer.rules.base import Rule
 from reviewer.text import TextFile
+from reviewer.tools.ruff import RuffBatch
 
 MAX_FILE_BYTES = 1_000_000
 MAX_LINE_CHARS = 20_000
-
-LANGUAGES = {".py": "python", ".pyi": "python"}
+SUPPRESSION = re.compile(r"(?:#|//)\s*reviewer:\s*ignore\[([\w\-, ]+)\]\s*(.*)")
 
 
 def language_of(path: str) -> str:
-    return LANGUAGES.get(PurePosixPath(path).suffix.lower(), "text")
+    return kind_of(path).language
 
 
-def analyze_content(path: str, data: bytes) -> FileAnalysis:
-    """Never raises on bad input: a file that cannot be analyzed comes back with a skip reason."""
+@dataclass(slots=True)
+class Prepared:
+    """A decoded file ready for the rules, or the reason it cannot be analyzed."""
+
+    kind: FileKind
+    text: str | None = None
+    skip_reason: str | None = None
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, skip reason). Never raises."""
     if len(data) > MAX_FILE_BYTES:
-        return FileAnalysis(skip_reason=f"file too large ({len(data):,} bytes, limit "
-                                        f"{MAX_FILE_BYTES:,})")
+        return None, f"file too large ({len(data):,} bytes, limit {MAX_FILE_BYTES:,})"
     if b"\0" in data[:8192]:
-        return FileAnalysis(skip_reason="binary file")
+        return None, "binary file"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return FileAnalysis(skip_reason=f"not valid UTF-8 (byte {error.start})")
-    longest = max((len(line) for line in text.splitlines()), default=0)
+        return None, f"not valid UTF-8 (byte {error.start})"
+    if "\0" in text:
+        return None, "binary file"
+    longest = max(map(len, text.splitlines()), default=0)
     if longest > MAX_LINE_CHARS:
-        return FileAnalysis(skip_reason=f"line of {longest:,} characters (limit "
-                                        f"{MAX_LINE_CHARS:,}): minified or generated")
+        return None, (f"line of {longest:,} characters (limit {MAX_LINE_CHARS:,}): "
+                      "minified or generated")
+    return text, None
 
-    language = language_of(path)
+
+def active_rules(config: ReviewConfig) -> list[Rule]:
+    return [rule for rule in all_rules() if rule.id not in config.disabled]
+
+
+def ruff_codes_for(rules: list[Rule], kinds: set[FileKind]) -> dict[str, Rule]:
+    mapping: dict[str, Rule] = {}
+    for rule in rules:
+        for code in rule.ruff_codes:
+            mapping[code] = rule
+    return mapping
+
+
+def analyze_batch(
+    items: dict[str, tuple[str, bytes]], config: ReviewConfig = DEFAULT_CONFIG
+) -> dict[str, FileAnalysis]:
+    """Analyze many blobs at once. `items` maps a cache key to (path, bytes)."""
+    rules = active_rules(config)
+    prepared: dict[str, Prepared] = {}
+    for key, (path, data) in items.items():
+        text, reason = decode(data)
+        prepared[key] = Prepared(kind=kind_of(path), text=text, skip_reason=reason)
+
+    code_map = ruff_codes_for(rules, set())
+    ruff_inputs = {
+        key: (items[key][0], item.text)
+        for key, item in prepared.items()
+        if item.text is not None and item.kind.language == "python"
+        and any(r.applies_to(item.kind) for r in code_map.values())
+    }
+    batch = RuffBatch(ruff_inputs, list(code_map))
+
+    results = {key: _analyze(item, rules, config) for key, item in prepared.items()}
+
+    for key, found in batch.results().items():
+        analysis = results[key]
+        if analysis.skip_reason:
+            continue  # our parser could not read it: ruff's view is not reported alone
+        kind = prepared[key].kind
+        lines = prepared[key].text.splitlines()
+        for result in found:
+            rule = code_map.get(result.code) or code_map.get(result.code.rstrip("0123456789"))
+            if rule is None or not rule.applies_to(kind):
+                continue
+            line_text = lines[result.line - 1] if 0 < result.line <= len(lines) else ""
+            analysis.matches.append(Match(
+                rule_id=rule.id, line=result.line, end_line=result.end_line,
+                message=f"{result.message} [ruff {result.code}]",
+                code=" ".join(line_text.split()), scope=f"ruff:{result.code}",
+            ))
+    for key, analysis in results.items():
+        text = prepared[key].text
+        if text is not None and analysis.matches:
+            analysis.matches = _dedupe(_suppress(analysis.matches, text.splitlines()))
+    return results
+
+
+def analyze_content(path: str, data: bytes, config: ReviewConfig = DEFAULT_CONFIG) -> FileAnalysis:
+    """One file; the batch path with a batch of one."""
+    return analyze_batch({"file": (path, data)}, config)["file"]
+
+
+def _analyze(item: Prepared, rules: list[Rule], config: ReviewConfig) -> FileAnalysis:
+    if item.text is None:
+        return FileAnalysis(skip_reason=item.skip_reason)
+    kind = item.kind
+    applicable = [rule for rule in rules if rule.applies_to(kind)]
     matches: list[Match] = []
     errors: list[str] = []
-    rules = all_rules()
-    if language == "python":
+    if kind.language == "python":
         try:
-            module = PythonModule.parse(text)
+            module = PythonModule.parse(item.text, kind=kind, config=config)
         except SyntaxError as error:
+            hint = " (Python 2 syntax?)" if _looks_like_python2(item.text) else ""
             return FileAnalysis(skip_reason=f"does not parse as Python: {error.msg} "
-                                            f"(line {error.lineno})")
+                                            f"(line {error.lineno}){hint}")
         except (RecursionError, MemoryError):
             return FileAnalysis(skip_reason="does not parse as Python: nesting too deep")
-        for rule in rules:
-            if "python" in rule.languages:
+        except ValueError as error:
+            return FileAnalysis(skip_reason=f"does not parse as Python: {error}")
+        for rule in applicable:
+            if "python" in rule.languages and type(rule).check_python is not Rule.check_python:
                 _run(rule.id, lambda rule=rule: rule.check_python(module), matches, errors)
-    text_file = TextFile(path_suffix=PurePosixPath(path).suffix, text=text)
-    for rule in rules:
-        if "text" in rule.languages:
+    text_rules = [rule for rule in applicable
+                  if type(rule).check_text is not Rule.check_text
+                  and (kind.language != "python" or "text" in rule.languages)]
+    if text_rules:
+        text_file = TextFile(kind=kind, text=item.text, config=config)
+        for rule in text_rules:
             _run(rule.id, lambda rule=rule: rule.check_text(text_file), matches, errors)
-    return FileAnalysis(matches=_dedupe(matches), errors=errors)
+    return FileAnalysis(matches=matches, errors=errors)
+
+
+def _looks_like_python2(text: str) -> bool:
+    return bool(re.search(r"^\s*print\s+[\"'\w]|^\s*exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:",
+                          text, re.MULTILINE))
 
 
 def _run(rule_id: str, check, matches: list[Match], errors: list[str]) -> None:
@@ -67,17 +158,43 @@ def _run(rule_id: str, check, matches: list[Match], errors: list[str]) -> None:
         errors.append(f"rule {rule_id} failed: {type(error).__name__}: {error}")
 
 
+def _suppress(matches: list[Match], lines: list[str]) -> list[Match]:
+    """Honour `# reviewer: ignore[RULE-ID, ...] reason` on the flagged line or the line above."""
+    out = []
+    for match in matches:
+        reason = None
+        for number in (match.line, match.line - 1):
+            if 0 < number <= len(lines):
+                found = SUPPRESSION.search(lines[number - 1])
+                if found and (number == match.line or lines[number - 1].lstrip().startswith(
+                        ("#", "//"))):
+                    ids = {i.strip() for i in found.group(1).split(",")}
+                    if match.rule_id in ids or "*" in ids:
+                        reason = found.group(2).strip() or "no reason given"
+                        break
+        out.append(match if reason is None else _replace(match, suppressed=reason))
+    return out
+
+
+def _replace(match: Match, **changes) -> Match:
+    values = {name: getattr(match, name) for name in Match.__slots__}
+    values.update(changes)
+    return Match(**values)
+
+
 def _dedupe(matches: list[Match]) -> list[Match]:
     seen: set[tuple[str, int]] = set()
     unique = []
-    for match in sorted(matches, key=lambda m: (m.line, m.rule_id)):
+    # Our own rules before ruff's for the same line: ours carry the better message.
+    for match in sorted(matches, key=lambda m: (m.line, m.rule_id, m.scope.startswith("ruff:"))):
         if (match.rule_id, match.line) not in seen:
             seen.add((match.rule_id, match.line))
             unique.append(match)
     return unique
 
 
-def findings_for(path: str, analysis: FileAnalysis) -> list[Finding]:
+def findings_for(path: str, analysis: FileAnalysis,
+                 config: ReviewConfig = DEFAULT_CONFIG) -> list[Finding]:
     """Turn a blob's matches into findings at `path`, with line-independent fingerprints.
 
     The fingerprint hashes rule, path, scope and the normalized flagged code, plus an
@@ -86,12 +203,15 @@ def findings_for(path: str, analysis: FileAnalysis) -> list[Finding]:
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
     for match in analysis.matches:
+        if match.rule_id in config.disabled:
+            continue
         key = (match.rule_id, match.scope, match.code)
         index = occurrences[key]
         occurrences[key] += 1
         digest = hashlib.sha256(
             "\0".join([match.rule_id, path, match.scope, match.code, str(index)]).encode()
         ).hexdigest()[:32]
+        rule = rule_by_id(match.rule_id)
         findings.append(
             Finding(
                 rule_id=match.rule_id,
@@ -102,6 +222,9 @@ def findings_for(path: str, analysis: FileAnalysis) -> list[Finding]:
                 fingerprint=digest,
                 code=match.code,
                 scope=match.scope,
+                severity=config.severity_overrides.get(match.rule_id,
+                                                       str(rule.severity) if rule else "medium"),
+                suppressed=match.suppressed,
             )
         )
     return findings

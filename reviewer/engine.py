@@ -1,13 +1,27 @@
-"""Review a history commit by commit: what each commit introduced and what it fixed."""
+"""Review a history commit by commit: what each commit introduced and what it fixed.
+
+Commits are read from one `git log` stream in chunks; the blobs a chunk needs that are not
+cached yet are analyzed together (ruff once per chunk), then the chunk's reviews are
+computed from cached analyses only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
-from reviewer.analysis import MAX_FILE_BYTES, analyze_content, findings_for, language_of
+from reviewer.analysis import MAX_FILE_BYTES, active_rules, analyze_batch, findings_for
+from reviewer.cache import BlobCache
+from reviewer.config import DEFAULT_CONFIG, ReviewConfig
+from reviewer.files import kind_of, vendored_reason
 from reviewer.git import CommitData, FileDiff, GitRepository
 from reviewer.model import FileAnalysis, Finding, Skip
+from reviewer.rules import rule_by_id
+from reviewer.rules.base import ChangedFile
+
+CHUNK_COMMITS = 200
 
 
 @dataclass(slots=True)
@@ -18,33 +32,56 @@ class CommitReview:
     skips: list[Skip] = field(default_factory=list)
 
 
-class BlobCache:
-    """Analyses keyed by (blob id, language): each file content is analyzed at most once."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], FileAnalysis] = {}
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[str, str]) -> FileAnalysis | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return entry
-
-    def put(self, key: tuple[str, str], analysis: FileAnalysis) -> None:
-        self._entries[key] = analysis
+def cache_key(blob: str, path: str) -> str:
+    return f"{blob}:{kind_of(path).key}"
 
 
 class Reviewer:
-    def __init__(self, repository: GitRepository, cache: BlobCache | None = None) -> None:
+    def __init__(self, repository: GitRepository, cache: BlobCache | None = None,
+                 config: ReviewConfig = DEFAULT_CONFIG) -> None:
         self.repository = repository
         self.cache = cache or BlobCache()
+        self.config = config
+        self.files_analyzed = 0
+
+    # -- analysis -------------------------------------------------------------------------
+
+    def _skip_by_path(self, path: str) -> str | None:
+        if self.config.is_excluded(path):
+            return "excluded by .reviewer.toml"
+        return vendored_reason(path)
+
+    def prepare(self, commits: Iterable[CommitData]) -> None:
+        """Analyze, in one batch, every blob these commits need that is not cached yet."""
+        wanted: dict[str, tuple[str, str]] = {}
+        for commit in commits:
+            for diff in commit.files:
+                if diff.is_submodule or diff.is_binary:
+                    continue
+                for blob, path in ((diff.old_blob, diff.old_path), (diff.new_blob, diff.path)):
+                    if not blob or not path or self._skip_by_path(path):
+                        continue
+                    key = cache_key(blob, path)
+                    if key not in wanted and not self.cache.contains(key):
+                        wanted[key] = (path, blob)
+        if not wanted:
+            return
+        items: dict[str, tuple[str, bytes]] = {}
+        analyses: dict[str, FileAnalysis] = {}
+        for key, (path, blob) in wanted.items():
+            data = self.repository.read_blob(blob, MAX_FILE_BYTES)
+            if data is None:
+                size = self.repository.blob_size(blob)
+                analyses[key] = FileAnalysis(
+                    skip_reason=f"file too large ({size:,} bytes, limit {MAX_FILE_BYTES:,})")
+            else:
+                items[key] = (path, data)
+        analyses.update(analyze_batch(items, self.config))
+        self.files_analyzed += len(items)
+        self.cache.put_many(analyses)
 
     def analyze_blob(self, sha: str, path: str) -> FileAnalysis:
-        key = (sha, language_of(path))
+        key = cache_key(sha, path)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -52,42 +89,72 @@ class Reviewer:
         if data is None:
             size = self.repository.blob_size(sha)
             analysis = FileAnalysis(
-                skip_reason=f"file too large ({size:,} bytes, limit {MAX_FILE_BYTES:,})"
-            )
+                skip_reason=f"file too large ({size:,} bytes, limit {MAX_FILE_BYTES:,})")
         else:
-            analysis = analyze_content(path, data)
+            analysis = analyze_batch({key: (path, data)}, self.config)[key]
+            self.files_analyzed += 1
         self.cache.put(key, analysis)
         return analysis
+
+    # -- reviews --------------------------------------------------------------------------
+
+    def review_range(self, rev_range: str) -> Iterator[CommitReview]:
+        commits = self.repository.iter_commits(rev_range)
+        while chunk := list(islice(commits, CHUNK_COMMITS)):
+            self.prepare(chunk)
+            for commit in chunk:
+                yield self.review_commit(commit)
 
     def review_commit(self, commit: CommitData) -> CommitReview:
         review = CommitReview(commit=commit)
         for diff in commit.files:
             self._review_file(diff, review)
+        self._review_commit_rules(commit, review)
         return review
-
-    def review_range(self, rev_range: str) -> Iterator[CommitReview]:
-        for commit in self.repository.iter_commits(rev_range):
-            yield self.review_commit(commit)
 
     def _review_file(self, diff: FileDiff, review: CommitReview) -> None:
         if diff.is_submodule:
             return
         before: dict[str, Finding] = {}
-        if diff.old_blob and diff.old_path:
+        if diff.old_blob and diff.old_path and not self._skip_by_path(diff.old_path):
             old = self.analyze_blob(diff.old_blob, diff.old_path)
-            before = {f.fingerprint: f for f in findings_for(diff.old_path, old)}
+            before = {f.fingerprint: f for f in findings_for(diff.old_path, old, self.config)}
         after: dict[str, Finding] = {}
         if diff.new_blob:
-            if diff.is_binary:
-                review.skips.append(Skip(diff.path, "binary file"))
+            reason = self._skip_by_path(diff.path) or ("binary file" if diff.is_binary else None)
+            if reason:
+                review.skips.append(Skip(diff.path, reason))
                 return
-            else:
-                new = self.analyze_blob(diff.new_blob, diff.path)
-                if new.skip_reason:
-                    review.skips.append(Skip(diff.path, new.skip_reason))
-                    # A file we cannot read now has not fixed what it had: unknown is not fixed.
-                    return
-                review.skips.extend(Skip(diff.path, error) for error in new.errors)
-                after = {f.fingerprint: f for f in findings_for(diff.path, new)}
+            new = self.analyze_blob(diff.new_blob, diff.path)
+            if new.skip_reason:
+                review.skips.append(Skip(diff.path, new.skip_reason))
+                # A file we cannot read now has not fixed what it had: unknown is not fixed.
+                return
+            review.skips.extend(Skip(diff.path, error) for error in new.errors)
+            after = {f.fingerprint: f for f in findings_for(diff.path, new, self.config)}
         review.introduced.extend(f for fp, f in after.items() if fp not in before)
         review.fixed.extend(f for fp, f in before.items() if fp not in after)
+
+    def _review_commit_rules(self, commit: CommitData, review: CommitReview) -> None:
+        rules = [r for r in active_rules(self.config) if r.is_commit_rule]
+        if not rules:
+            return
+        files = [
+            ChangedFile(
+                path=d.path, status=d.status, kind=kind_of(d.path),
+                first_added_line=min(d.added_lines) if d.added_lines else None,
+            )
+            for d in commit.files
+            if not d.is_submodule and not self._skip_by_path(d.path)
+        ]
+        for rule in rules:
+            for match in rule.check_commit(files, self.config):
+                fingerprint = hashlib.sha256(
+                    f"{match.rule_id}\0{commit.sha}\0{match.path}".encode()).hexdigest()[:32]
+                review.introduced.append(Finding(
+                    rule_id=match.rule_id, path=match.path, line=match.line,
+                    end_line=match.line, message=match.message, fingerprint=fingerprint,
+                    code="", scope=f"commit:{commit.sha}",
+                    severity=self.config.severity_overrides.get(
+                        match.rule_id, str(rule_by_id(match.rule_id).severity)),
+                ))

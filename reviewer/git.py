@@ -153,6 +153,13 @@ class GitRepository:
             return None
         return self.repo.git.get_object_data(sha)[3]
 
+    def read_path(self, rev: str, path: str, limit: int = 1_000_000) -> bytes | None:
+        """The content of `path` at `rev`, or None when it does not exist there."""
+        try:
+            return self.read_blob(f"{rev}:{path}", limit)
+        except (ValueError, git.GitCommandError):
+            return None
+
     def blob_size(self, sha: str) -> int:
         return self.repo.git.get_object_header(sha)[2]
 

@@ -47,6 +47,8 @@ class Match:
     # scope: together with the rule and path they identify the finding across line moves.
     code: str
     scope: str = ""
+    # Set when the code carries `# reviewer: ignore[RULE-ID] reason`: the reason given.
+    suppressed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ class Finding:
     fingerprint: str
     code: str
     scope: str = ""
+    severity: str = ""
+    suppressed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def test_each_blob_is_analyzed_once_across_the_history(make_repo):
         reviewer = Reviewer(repository)
         list(reviewer.review_range("HEAD"))
     # Two distinct Python contents exist in the whole history.
-    assert reviewer.cache.misses == 2
+    assert reviewer.files_analyzed == 2
 
 
 def test_a_path_that_is_not_a_repository_is_a_clear_error(tmp_path):

@@ -1,4 +1,4 @@
-"""The rule contract: metadata declared once, a check that yields matches."""
+"""The rule contract: metadata declared once, checks that yield matches."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from typing import TYPE_CHECKING, ClassVar
 from reviewer.model import Category, Confidence, Match, Severity
 
 if TYPE_CHECKING:
+    from reviewer.config import ReviewConfig
+    from reviewer.files import FileKind
     from reviewer.python.module import PythonModule
     from reviewer.text import TextFile
+
+LANGUAGES = ("python", "shell", "makefile", "dockerfile", "yaml", "markdown", "dotenv",
+             "toml", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +24,33 @@ class Example:
     after: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """What commit-level rules see of one file a commit touched."""
+
+    path: str
+    status: str  # A, M, D, R, C, T
+    kind: FileKind
+    first_added_line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitMatch:
+    rule_id: str
+    path: str
+    line: int
+    message: str
+
+
 class Rule:
     """Subclass once per rule; discovery finds every concrete subclass in `reviewer.rules`.
 
-    `languages` names what the rule reads: "python" rules get a parsed `PythonModule`,
-    "text" rules get the raw text of any text file.
+    `languages` says which files the rule reads. A "python" rule gets a parsed
+    `PythonModule` in `check_python`; the other languages get a `TextFile` in
+    `check_text`; "text" means every text file whatever its language.
+    `skip_roles` lists file roles (test, migration, settings, script) it never reports in.
+    `ruff_codes` maps ruff's checks onto this rule: ruff runs in batches and its matches
+    are reported under this rule's id, severity and fix text.
     """
 
     id: ClassVar[str]
@@ -37,12 +64,28 @@ class Rule:
     fix: ClassVar[str]
     example: ClassVar[Example | None] = None
     references: ClassVar[tuple[str, ...]] = ()
+    skip_roles: ClassVar[tuple[str, ...]] = ()
+    ruff_codes: ClassVar[tuple[str, ...]] = ()
+    # Project-specific settings with their defaults; `.reviewer.toml` [rules.<id>] overrides.
+    settings: ClassVar[dict] = {}
+
+    def applies_to(self, kind: FileKind) -> bool:
+        if kind.role in self.skip_roles:
+            return False
+        return kind.language in self.languages or "text" in self.languages
 
     def check_python(self, module: PythonModule) -> Iterable[Match]:
         return ()
 
     def check_text(self, text: TextFile) -> Iterable[Match]:
         return ()
+
+    def check_commit(self, files: list[ChangedFile], config: ReviewConfig) -> Iterable[CommitMatch]:
+        return ()
+
+    @property
+    def is_commit_rule(self) -> bool:
+        return type(self).check_commit is not Rule.check_commit
 
     @classmethod
     def metadata(cls) -> dict:
@@ -62,4 +105,6 @@ class Rule:
                 else None
             ),
             "references": list(cls.references),
+            "ruff_codes": list(cls.ruff_codes),
+            "settings": dict(cls.settings),
         }

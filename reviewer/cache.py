@@ -1,0 +1,117 @@
+"""Blob analyses keyed by (blob id, file kind), kept in memory and optionally on disk.
+
+The disk cache lives under the user cache directory ($XDG_CACHE_HOME, else ~/.cache) in a
+file named after the engine fingerprint and the configuration, so a changed engine or
+config starts cold instead of reusing stale results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+from reviewer.model import FileAnalysis, Match
+from reviewer.tools.ruff import ruff_version
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reviewer"
+
+
+@cache
+def engine_fingerprint() -> str:
+    """Changes whenever the engine's code or ruff's version changes."""
+    from reviewer import ENGINE_VERSION
+
+    digest = hashlib.sha256(f"{ENGINE_VERSION}\0{ruff_version()}".encode())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class BlobCache:
+    def __init__(self, directory: Path | None = None, namespace: str = "") -> None:
+        self._entries: dict[str, FileAnalysis] = {}
+        self.hits = 0
+        self.misses = 0
+        self._db: sqlite3.Connection | None = None
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            name = f"blobs-{engine_fingerprint()}-{namespace or 'default'}.sqlite3"
+            self._db = sqlite3.connect(directory / name, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS analysis (key TEXT PRIMARY KEY, "
+                             "payload TEXT NOT NULL)")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def get(self, key: str) -> FileAnalysis | None:
+        entry = self._entries.get(key)
+        if entry is None and self._db is not None:
+            row = self._db.execute("SELECT payload FROM analysis WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                entry = _load(row[0])
+                self._entries[key] = entry
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def contains(self, key: str) -> bool:
+        """Like get() but not counted, for planning which blobs a batch needs."""
+        if key in self._entries:
+            return True
+        if self._db is None:
+            return False
+        row = self._db.execute("SELECT payload FROM analysis WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            self._entries[key] = _load(row[0])
+            return True
+        return False
+
+    def put_many(self, analyses: dict[str, FileAnalysis]) -> None:
+        self._entries.update(analyses)
+        if self._db is not None and analyses:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO analysis (key, payload) VALUES (?, ?)",
+                [(key, _dump(analysis)) for key, analysis in analyses.items()],
+            )
+            self._db.execute("COMMIT")
+
+    def put(self, key: str, analysis: FileAnalysis) -> None:
+        self.put_many({key: analysis})
+
+    @property
+    def hit_rate(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+
+def _dump(analysis: FileAnalysis) -> str:
+    return json.dumps({
+        "m": [[m.rule_id, m.line, m.end_line, m.message, m.code, m.scope, m.suppressed]
+              for m in analysis.matches],
+        "s": analysis.skip_reason,
+        "e": analysis.errors,
+    })
+
+
+def _load(payload: str) -> FileAnalysis:
+    data = json.loads(payload)
+    return FileAnalysis(
+        matches=[Match(*row) for row in data["m"]],
+        skip_reason=data["s"],
+        errors=data["e"],
+    )

@@ -1,0 +1,72 @@
+"""What kind of file a path is: its language and its role, decided from the path alone.
+
+The blob cache is keyed by (blob, kind), so rules may depend on the kind but never on
+the exact path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+VENDORED = re.compile(r"(^|/)(node_modules|vendor|site-packages|third_party|\.venv|venv)/")
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)conftest\.py$"
+)
+MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic/versions|versions)/[^/]+\.py$")
+SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf)(/[^/]+)?\.py$|(^|/)settings/")
+SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|tools)/")
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    language: str  # python, shell, makefile, dockerfile, yaml, markdown, dotenv, toml, text
+    role: str  # source, test, migration, settings, script
+
+    @property
+    def key(self) -> str:
+        return f"{self.language}:{self.role}"
+
+
+def kind_of(path: str) -> FileKind:
+    pure = PurePosixPath(path)
+    name = pure.name.lower()
+    suffix = pure.suffix.lower()
+    if suffix in (".py", ".pyi"):
+        language = "python"
+    elif suffix in (".sh", ".bash", ".zsh"):
+        language = "shell"
+    elif name in ("makefile", "gnumakefile") or suffix == ".mk":
+        language = "makefile"
+    elif name.startswith("dockerfile") or suffix == ".dockerfile" or name == "containerfile":
+        language = "dockerfile"
+    elif suffix in (".yml", ".yaml"):
+        language = "yaml"
+    elif suffix in (".md", ".markdown", ".rst"):
+        language = "markdown"
+    elif name == ".env" or name.startswith(".env.") or suffix == ".env":
+        language = "dotenv"
+    elif suffix == ".toml":
+        language = "toml"
+    else:
+        language = "text"
+
+    lowered = path.lower()
+    if TEST_PATH.search(lowered):
+        role = "test"
+    elif language == "python" and MIGRATION_PATH.search(lowered):
+        role = "migration"
+    elif language == "python" and SETTINGS_PATH.search(lowered):
+        role = "settings"
+    elif SCRIPT_PATH.search(lowered):
+        role = "script"
+    else:
+        role = "source"
+    return FileKind(language, role)
+
+
+def vendored_reason(path: str) -> str | None:
+    if VENDORED.search(path):
+        return "vendored or third-party code (skipped by default)"
+    return None
