@@ -13,7 +13,11 @@ MARKER = re.compile(r"(?:#|//)\s*(ruleid|ok):\s*([\w-]+)")
 
 
 def fixture_files():
-    return sorted(p for p in FIXTURES.glob("*/*") if p.is_file())
+    return sorted(p for p in FIXTURES.glob("*/**/*") if p.is_file())
+
+
+def rule_folder(path: Path) -> Path:
+    return FIXTURES / path.relative_to(FIXTURES).parts[0]
 
 
 def expected_pairs(path: Path, rule_id: str) -> set[tuple[int, str]]:
@@ -32,7 +36,7 @@ def expected_pairs(path: Path, rule_id: str) -> set[tuple[int, str]]:
 
 def test_every_rule_has_fixtures_with_positive_and_negative_cases():
     for rule in all_rules():
-        files = list((FIXTURES / rule.id).glob("*"))
+        files = [p for p in (FIXTURES / rule.id).glob("**/*") if p.is_file()]
         assert files, f"rule {rule.id} has no fixtures in {FIXTURES / rule.id}"
         text = "\n".join(f.read_text() for f in files)
         assert f"ruleid: {rule.id}" in text, f"{rule.id} has no positive case"
@@ -44,10 +48,13 @@ def test_every_fixture_folder_names_a_rule():
     assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} <= ids
 
 
-@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_yields_exactly_its_marked_findings(path):
-    rule_id = path.parent.name
-    analysis = analyze_content(path.name, path.read_bytes())
+    """The path inside the rule's folder is the path the engine sees: a fixture at
+    `<rule-id>/migrations/0002_x.py` is reviewed as a migration, `<rule-id>/tests/...` as a test."""
+    folder = rule_folder(path)
+    rule_id = folder.name
+    analysis = analyze_content(str(path.relative_to(folder)), path.read_bytes())
     assert analysis.skip_reason is None
     assert analysis.errors == []
     found = {(m.line, m.rule_id) for m in analysis.matches if m.rule_id == rule_id}
