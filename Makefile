@@ -9,7 +9,7 @@ DEMO_ENV := DEBUG=true REVIEW_IN_BACKGROUND=true LOCAL_REPOSITORY_ROOTS=$(CURDIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve test lint worker beat migrate clean
+.PHONY: install demo serve test lint worker beat migrate clean bench
 
 $(if $(PYTHON_BIN),,$(error No Python 3.12+ found; run make PYTHON=/path/to/python3.12))
 
@@ -50,3 +50,6 @@ beat: install
 
 clean:
 	rm -rf $(VENV) .tools var staticfiles .pytest_cache
+
+bench: install
+	$(VENV)/bin/python -m bench.run

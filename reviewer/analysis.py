@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from reviewer.config import DEFAULT_CONFIG, ReviewConfig
@@ -17,6 +21,8 @@ from reviewer.text import TextFile
 from reviewer.tools.ruff import RuffBatch
 
 MAX_FILE_BYTES = 1_000_000
+# Below this many files a batch is analyzed in-process: a worker round trip costs more.
+PARALLEL_MIN_FILES = 48
 MAX_LINE_CHARS = 20_000
 SUPPRESSION = re.compile(r"(?:#|//)\s*reviewer:\s*ignore\[([\w\-, ]+)\]\s*(.*)")
 
@@ -84,7 +90,7 @@ def analyze_batch(
     }
     batch = RuffBatch(ruff_inputs, list(code_map))
 
-    results = {key: _analyze(item, rules, config) for key, item in prepared.items()}
+    results = _analyze_all(prepared, config)
 
     for key, found in batch.results().items():
         analysis = results[key]
@@ -112,6 +118,49 @@ def analyze_batch(
 def analyze_content(path: str, data: bytes, config: ReviewConfig = DEFAULT_CONFIG) -> FileAnalysis:
     """One file; the batch path with a batch of one."""
     return analyze_batch({"file": (path, data)}, config)["file"]
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _workers() -> int:
+    if multiprocessing.current_process().daemon:
+        return 1  # e.g. inside a Celery prefork child: daemons may not have children
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["reviewer.analysis"])
+        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=context)
+    return _pool
+
+
+def _analyze_all(prepared: dict[str, Prepared], config: ReviewConfig) -> dict[str, FileAnalysis]:
+    """Our own rules over every prepared file, on every core when the batch is large."""
+    workers = _workers()
+    if len(prepared) < PARALLEL_MIN_FILES or workers < 2:
+        return _analyze_chunk(list(prepared.items()), config)
+    global _pool
+    # Interleave so big and small files spread evenly over the chunks.
+    items = sorted(prepared.items(), key=lambda kv: len(kv[1].text or ""), reverse=True)
+    chunks = [items[i::workers * 2] for i in range(workers * 2)]
+    try:
+        pool = _get_pool()
+        results: dict[str, FileAnalysis] = {}
+        for part in pool.map(_analyze_chunk, chunks, [config] * len(chunks)):
+            results.update(part)
+        return results
+    except (BrokenProcessPool, OSError, RuntimeError):
+        _pool = None
+        return _analyze_chunk(list(prepared.items()), config)
+
+
+def _analyze_chunk(items: list[tuple[str, Prepared]], config: ReviewConfig) -> dict[str, FileAnalysis]:
+    rules = active_rules(config)
+    return {key: _analyze(item, rules, config) for key, item in items}
 
 
 def _analyze(item: Prepared, rules: list[Rule], config: ReviewConfig) -> FileAnalysis:

@@ -64,21 +64,27 @@ class BlobCache:
                 self._entries[key] = entry
         if entry is None:
             self.misses += 1
-        else:
-            self.hits += 1
         return entry
 
     def contains(self, key: str) -> bool:
-        """Like get() but not counted, for planning which blobs a batch needs."""
-        if key in self._entries:
-            return True
-        if self._db is None:
-            return False
-        row = self._db.execute("SELECT payload FROM analysis WHERE key = ?", (key,)).fetchone()
-        if row is not None:
-            self._entries[key] = _load(row[0])
-            return True
-        return False
+        """Whether `key` is analyzed already; counts towards the hit rate.
+
+        The engine asks once per blob a chunk of commits needs, before analyzing the
+        missing ones in a batch, so hits / (hits + misses) is the share of blob lookups
+        that needed no analysis.
+        """
+        found = key in self._entries
+        if not found and self._db is not None:
+            row = self._db.execute("SELECT payload FROM analysis WHERE key = ?",
+                                   (key,)).fetchone()
+            if row is not None:
+                self._entries[key] = _load(row[0])
+                found = True
+        if found:
+            self.hits += 1
+        else:
+            self.misses += 1
+        return found
 
     def put_many(self, analyses: dict[str, FileAnalysis]) -> None:
         self._entries.update(analyses)

@@ -54,6 +54,7 @@ class Reviewer:
     def prepare(self, commits: Iterable[CommitData]) -> None:
         """Analyze, in one batch, every blob these commits need that is not cached yet."""
         wanted: dict[str, tuple[str, str]] = {}
+        planned: set[str] = set()
         for commit in commits:
             for diff in commit.files:
                 if diff.is_submodule or diff.is_binary:
@@ -62,8 +63,9 @@ class Reviewer:
                     if not blob or not path or self._skip_by_path(path):
                         continue
                     key = cache_key(blob, path)
-                    if key not in wanted and not self.cache.contains(key):
+                    if key not in wanted and key not in planned and not self.cache.contains(key):
                         wanted[key] = (path, blob)
+                    planned.add(key)
         if not wanted:
             return
         items: dict[str, tuple[str, bytes]] = {}

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from reviewer.config import ReviewConfig
     from reviewer.files import FileKind
 
+# Nodes without children worth visiting: the walk records their parent and stops.
+LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.boolop, ast.operator, ast.unaryop,
+          ast.cmpop, ast.alias, ast.Pass, ast.Break, ast.Continue)
+NOT_NODES = frozenset({"ctx", "id", "arg", "attr", "name", "module", "level", "kind",
+                       "type_comment", "conversion", "is_async", "op", "ops"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
          ast.GeneratorExp)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -93,6 +99,7 @@ class PythonModule:
     calls: list[CallSite] = field(default_factory=list)
     functions: list[FunctionInfo] = field(default_factory=list)
     classes: list[ast.ClassDef] = field(default_factory=list)
+    dicts: list[ast.Dict] = field(default_factory=list)
     handlers: list[ast.ExceptHandler] = field(default_factory=list)
     # Per enclosing function node (None for module level): name -> value nodes assigned.
     assignments: dict[ast.AST | None, dict[str, list[ast.expr]]] = field(default_factory=dict)
@@ -198,20 +205,45 @@ class _Indexer:
         self.visit(self.module.tree)
 
     def visit(self, node: ast.AST) -> None:
-        parents = self.module._parents
-        method = getattr(self, f"visit_{type(node).__name__}", None)
+        kind = type(node)
+        method = _DISPATCH.get(kind, _MISSING)
+        if method is _MISSING:
+            method = _DISPATCH[kind] = getattr(_Indexer, f"visit_{kind.__name__}", None)
         if method is not None:
-            method(node)
-            return
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-            self.visit(child)
+            method(self, node)
+        else:
+            self.children(node)
 
     def children(self, node: ast.AST) -> None:
+        # The hottest loop of the engine: a hand-rolled ast.iter_child_nodes that skips
+        # fields which never hold nodes and does not descend into leaves.
         parents = self.module._parents
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-            self.visit(child)
+        fields = _CHILD_FIELDS.get(type(node))
+        if fields is None:
+            fields = _CHILD_FIELDS[type(node)] = tuple(
+                f for f in node._fields if f not in NOT_NODES)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            for item in value if type(value) is list else (value,):
+                if not isinstance(item, ast.AST):
+                    continue
+                parents[id(item)] = node
+                if isinstance(item, LEAVES):
+                    continue
+                kind = type(item)
+                method = _DISPATCH.get(kind, _MISSING)
+                if method is _MISSING:
+                    method = _DISPATCH[kind] = getattr(_Indexer, f"visit_{kind.__name__}", None)
+                if method is None:
+                    self.children(item)
+                else:
+                    method(self, item)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self.module.dicts.append(node)
+        self.children(node)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -345,3 +377,7 @@ class _Indexer:
         if function is not None:
             function.calls.append(site)
         self.children(node)
+
+
+_MISSING = object()
+_DISPATCH: dict[type, object] = {}

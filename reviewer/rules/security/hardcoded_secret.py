@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from reviewer.model import Category, Match, Severity
-from reviewer.python.module import PythonModule, dotted_name
+from reviewer.python.module import PythonModule
 from reviewer.rules.base import Example, Rule
 from reviewer.text import TextFile
 
@@ -21,6 +21,11 @@ TOKEN_PATTERNS = {
     "Google API key": re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
     "private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"),
 }
+# One pass over the whole text finds every candidate; the named group says which kind.
+ANY_TOKEN = re.compile("|".join(
+    f"(?P<k{index}>{pattern.pattern})" for index, pattern in enumerate(TOKEN_PATTERNS.values())
+))
+TOKEN_KINDS = list(TOKEN_PATTERNS)
 SECRET_NAME = re.compile(
     r"(?:^|_)(password|passwd|pwd|secret|secret_key|api_key|apikey|access_key|private_key|"
     r"auth_token|access_token|refresh_token|client_secret|token)$",
@@ -58,49 +63,61 @@ class HardcodedSecret(Rule):
     references = ("https://cwe.mitre.org/data/definitions/798.html",)
 
     def check_text(self, text: TextFile) -> Iterable[Match]:
-        for number, line in enumerate(text.lines, start=1):
-            for kind, pattern in TOKEN_PATTERNS.items():
-                if pattern.search(line):
-                    yield Match(
-                        rule_id=self.id,
-                        line=number,
-                        end_line=number,
-                        message=f"{kind[0].upper()}{kind[1:]} committed in plain text.",
-                        code=" ".join(line.split()),
-                    )
-                    break
+        reported: set[int] = set()
+        source = text.text
+        for found in ANY_TOKEN.finditer(source):
+            number = source.count("\n", 0, found.start()) + 1
+            if number in reported:
+                continue
+            reported.add(number)
+            kind = TOKEN_KINDS[int(found.lastgroup[1:])]
+            line = text.lines[number - 1] if number <= len(text.lines) else found.group()
+            yield Match(
+                rule_id=self.id,
+                line=number,
+                end_line=number,
+                message=f"{kind[0].upper()}{kind[1:]} committed in plain text.",
+                code=" ".join(line.split()),
+            )
 
     def check_python(self, module: PythonModule) -> Iterable[Match]:
-        for node in ast.walk(module.tree):
-            for name, value in _named_values(node):
-                if not _is_secret_assignment(name, value):
-                    continue
-                if any(p.search(value.value) for p in TOKEN_PATTERNS.values()):
-                    continue  # the text scan already reports it, with a better name
-                yield Match(
-                    rule_id=self.id,
-                    line=value.lineno,
-                    end_line=value.end_lineno or value.lineno,
-                    message=f"`{name}` is set to a literal secret.",
-                    code=" ".join(module.lines[value.lineno - 1].split()),
-                )
+        for name, value in _named_values(module):
+            if not _is_secret_assignment(name, value):
+                continue
+            if ANY_TOKEN.search(value.value):
+                continue  # the text scan already reports it, with a better name
+            yield Match(
+                rule_id=self.id,
+                line=value.lineno,
+                end_line=value.end_lineno or value.lineno,
+                message=f"`{name}` is set to a literal secret.",
+                code=" ".join(module.lines[value.lineno - 1].split()),
+            )
 
 
-def _named_values(node: ast.AST) -> Iterable[tuple[str, ast.expr]]:
-    match node:
-        case ast.Assign(targets=targets, value=value):
-            for target in targets:
-                yield dotted_name(target).rsplit(".", 1)[-1], value
-        case ast.AnnAssign(target=target, value=value) if value is not None:
-            yield dotted_name(target).rsplit(".", 1)[-1], value
-        case ast.keyword(arg=str() as arg, value=value):
-            yield arg, value
-        case ast.Dict(keys=keys, values=values):
-            for key, value in zip(keys, values, strict=True):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    yield key.value, value
-        case ast.arguments(args=args, defaults=defaults):
-            for arg, default in zip(args[len(args) - len(defaults):], defaults, strict=True):
+def _named_values(module: PythonModule) -> Iterable[tuple[str, ast.expr]]:
+    """(name, value) pairs from the indexes: assignments, keywords, dict items, defaults."""
+    for names in module.assignments.values():
+        for name, values in names.items():
+            for value in values:
+                if isinstance(value, ast.Constant):
+                    yield name.rsplit(".", 1)[-1], value
+    for call in module.calls:
+        for keyword in call.node.keywords:
+            if keyword.arg is not None and isinstance(keyword.value, ast.Constant):
+                yield keyword.arg, keyword.value
+    for node in module.dicts:
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value
+    for function in module.functions:
+        args = function.node.args
+        positional = [*args.posonlyargs, *args.args]
+        for arg, default in zip(positional[len(positional) - len(args.defaults):],
+                                args.defaults, strict=True):
+            yield arg.arg, default
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if default is not None:
                 yield arg.arg, default
 
 
