@@ -158,7 +158,9 @@ def _analyze_all(prepared: dict[str, Prepared], config: ReviewConfig) -> dict[st
         return _analyze_chunk(list(prepared.items()), config)
 
 
-def _analyze_chunk(items: list[tuple[str, Prepared]], config: ReviewConfig) -> dict[str, FileAnalysis]:
+def _analyze_chunk(
+    items: list[tuple[str, Prepared]], config: ReviewConfig
+) -> dict[str, FileAnalysis]:
     rules = active_rules(config)
     return {key: _analyze(item, rules, config) for key, item in items}
 
