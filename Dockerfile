@@ -11,7 +11,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN uv sync --frozen --no-dev \
     && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && mkdir -p /data/repos && chown -R reviewer /data
+    && mkdir -p /data/repos /data/cache && chown -R reviewer /data
 USER reviewer
 EXPOSE 8000
 CMD ["gunicorn", "dashboard.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

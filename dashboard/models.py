@@ -62,6 +62,8 @@ class Repository(models.Model):
     default_branch = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     status_detail = models.TextField(blank=True)
+    # Why the repository's .reviewer.toml was not used (the review ran on the defaults).
+    config_error = models.TextField(blank=True)
     commits_total = models.PositiveIntegerField(default=0)
     commits_reviewed = models.PositiveIntegerField(default=0)
     reviewed_head = models.CharField(max_length=40, blank=True)
@@ -170,6 +172,9 @@ class Finding(models.Model):
     end_line = models.PositiveIntegerField()
     message = models.TextField()
     code = models.TextField(blank=True)
+    # The reason given in a `# reviewer: ignore[rule] reason` comment, when suppressed in code.
+    suppressed_reason = models.TextField(blank=True)
+    is_suppressed = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     introduced_in = models.ForeignKey(Commit, on_delete=models.PROTECT, related_name="+")
     fixed_in = models.ForeignKey(

@@ -173,6 +173,7 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 REPOSITORY_CACHE_DIR = Path(env.str("REPOSITORY_CACHE_DIR", default=str(VAR_DIR / "repos")))
 # Local paths (and file:// URLs) may be reviewed only under these directories.
 LOCAL_REPOSITORY_ROOTS = [Path(p) for p in env.list("LOCAL_REPOSITORY_ROOTS", default=[])]
+REVIEWER_CACHE_DIR = Path(env.str("REVIEWER_CACHE_DIR", default=str(VAR_DIR / "cache")))
 GIT_TIMEOUT_SECONDS = env.int("GIT_TIMEOUT_SECONDS", default=900)
 REVIEW_INTERVAL_SECONDS = env.int("REVIEW_INTERVAL_SECONDS", default=900)
 

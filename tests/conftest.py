@@ -30,6 +30,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _isolated_storage(settings, tmp_path):
     settings.REPOSITORY_CACHE_DIR = tmp_path / "repo-cache"
+    settings.REVIEWER_CACHE_DIR = tmp_path / "blob-cache"
     settings.LOCAL_REPOSITORY_ROOTS = [tmp_path]
 
 

@@ -83,7 +83,7 @@ def test_filtering_swaps_the_table_pushes_the_url_and_back_restores_it(
     assert get_user_model().objects.filter(username="lena").exists()
     log_in(page, live_server, "lena")
     rows = page.locator("table.findings tbody tr")
-    assert rows.count() == 2
+    assert rows.count() >= 2
     page.evaluate("window.notReloaded = true")
 
     with page.expect_response(lambda r: "severity=medium" in r.url):

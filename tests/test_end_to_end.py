@@ -40,6 +40,7 @@ def worker(tmp_path, settings):
             f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
         ),
         "REPOSITORY_CACHE_DIR": str(tmp_path / "worker-cache"),
+        "REVIEWER_CACHE_DIR": str(tmp_path / "worker-blob-cache"),
     }
     subprocess.run(
         [sys.executable, "-m", "celery", "-A", "dashboard", "purge", "-f"],
@@ -87,7 +88,7 @@ def test_a_repository_submitted_in_the_dashboard_is_reviewed_by_the_worker(
     assert repository.status == "ready", repository.status_detail
     assert repository.commits_reviewed == 4
 
-    finding = Finding.objects.get()
+    finding = Finding.objects.get(rule_id="sql-injection")
     assert finding.rule_id == "sql-injection"
     assert finding.introduced_in.sha == introducing
     assert finding.fixed_in.sha == fixing

@@ -56,7 +56,7 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                 fingerprint=found.fingerprint,
                 defaults={
                     "rule_id": found.rule_id,
-                    "severity": str(rule.severity),
+                    "severity": found.severity or str(rule.severity),
                     "category": str(rule.category),
                     "cwe": rule.cwe,
                     "path": found.path,
@@ -64,6 +64,8 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                     "end_line": found.end_line,
                     "message": found.message,
                     "code": found.code,
+                    "is_suppressed": found.suppressed is not None,
+                    "suppressed_reason": found.suppressed or "",
                     "introduced_in": commit,
                 },
             )

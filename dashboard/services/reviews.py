@@ -12,8 +12,11 @@ from django.utils import timezone
 from dashboard.models import Commit, Repository
 from dashboard.services.ingestion import ingest_commit_review
 from dashboard.services.repositories import clone_url
+from reviewer.cache import BlobCache
+from reviewer.config import CONFIG_FILE, DEFAULT_CONFIG, ConfigError, ReviewConfig
 from reviewer.engine import Reviewer
 from reviewer.git import EmptyRepository, GitError, GitRepository
+from reviewer.rules import all_rules
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(hours=6)
@@ -84,16 +87,16 @@ def _review_commits(repository: Repository, mirror: GitRepository, branch: str) 
         commits_reviewed=reviewed,
         commits_total=reviewed + pending,
     )
-    already = set(
-        Commit.objects.filter(repository=repository, reviewed_at__isnull=False).values_list(
-            "sha", flat=True
-        )
-    )
-    engine = Reviewer(mirror)
-    for commit in mirror.iter_commits(rev_range):
-        if commit.sha in already:
-            continue
-        ingest_commit_review(repository, engine.review_commit(commit))
+    config, config_error = load_config(mirror, head)
+    Repository.objects.filter(pk=repository.pk).update(config_error=config_error)
+    cache = BlobCache(settings.REVIEWER_CACHE_DIR, namespace=config.analysis_key)
+    try:
+        engine = Reviewer(mirror, cache=cache, config=config)
+        for review in engine.review_range(rev_range):
+            # Already-reviewed commits are left as they are by ingestion itself.
+            ingest_commit_review(repository, review)
+    finally:
+        cache.close()
     _finish(
         repository.pk,
         Repository.Status.READY,
@@ -104,6 +107,20 @@ def _review_commits(repository: Repository, mirror: GitRepository, branch: str) 
         ).count(),
     )
     return Repository.Status.READY
+
+
+def load_config(mirror: GitRepository, head: str) -> tuple[ReviewConfig, str]:
+    """The repository's .reviewer.toml at `head`, or the defaults and the reason why."""
+    data = mirror.read_path(head, CONFIG_FILE)
+    if data is None:
+        return DEFAULT_CONFIG, ""
+    try:
+        text = data.decode("utf-8")
+        return ReviewConfig.parse(text, known_rules={rule.id for rule in all_rules()}), ""
+    except UnicodeDecodeError:
+        return DEFAULT_CONFIG, f"{CONFIG_FILE} is not UTF-8 text; the defaults were used."
+    except ConfigError as error:
+        return DEFAULT_CONFIG, f"{error}. The defaults were used."
 
 
 def _is_ancestor(mirror: GitRepository, ancestor: str, head: str) -> bool:
