@@ -2,6 +2,7 @@ from django import forms
 
 from dashboard.models import SEVERITY_ORDER, Severity, Team
 from dashboard.services.repositories import RepositoryURLError, parse_repository_url
+from reviewer.rules import all_rules
 
 
 class AddRepositoryForm(forms.Form):
@@ -36,9 +37,13 @@ class FindingFilterForm(forms.Form):
         choices=[("open", "Open"), ("fixed", "Fixed"), ("all", "Any status")], required=False
     )
     repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    rule = forms.ChoiceField(required=False)
 
     def __init__(self, *args, repositories=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "All rules")] + [
+            (rule.id, rule.id) for rule in all_rules()
+        ]
         self.fields["repository"].choices = [("", "All repositories")] + [
             (r.pk, r.name) for r in repositories
         ]

@@ -39,12 +39,22 @@ def open_findings_by_severity(findings: QuerySet[Finding]) -> list[dict]:
     return [{"severity": s, "count": counts.get(s, 0)} for s in SEVERITY_ORDER]
 
 
+def open_findings_by_rule(findings: QuerySet[Finding]) -> dict[str, int]:
+    return dict(
+        findings.filter(status=Finding.Status.OPEN)
+        .values_list("rule_id")
+        .annotate(n=Count("pk"))
+        .values_list("rule_id", "n")
+    )
+
+
 def filter_findings(
     findings: QuerySet[Finding],
     *,
     severities: list[str] | None = None,
     status: str | None = Finding.Status.OPEN,
     repository_id: int | None = None,
+    rule_id: str | None = None,
 ) -> QuerySet[Finding]:
     if severities:
         findings = findings.filter(severity__in=severities)
@@ -52,6 +62,8 @@ def filter_findings(
         findings = findings.filter(status=status)
     if repository_id:
         findings = findings.filter(repository_id=repository_id)
+    if rule_id:
+        findings = findings.filter(rule_id=rule_id)
     return (
         findings.select_related("repository", "introduced_in")
         .annotate(severity_rank=SEVERITY_RANK)

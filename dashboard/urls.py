@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import findings, health, overview, repositories
+from dashboard.views import findings, health, overview, repositories, rules
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -13,6 +13,8 @@ urlpatterns = [
     ),
     path("findings/", findings.finding_list, name="finding-list"),
     path("findings/<int:pk>/", findings.finding_detail, name="finding-detail"),
+    path("rules/", rules.rule_list, name="rule-list"),
+    path("rules/<slug:rule_id>/", rules.rule_detail, name="rule-detail"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),

@@ -17,7 +17,8 @@ def walk(patterns, prefix=""):
 
 
 def concrete(route: str) -> str:
-    return "/" + route.replace("<int:pk>", "1").lstrip("^").rstrip("$")
+    route = route.replace("<int:pk>", "1").replace("<slug:rule_id>", "sql-injection")
+    return "/" + route.lstrip("^").rstrip("$")
 
 
 ROUTES = sorted(set(walk(get_resolver().url_patterns)))

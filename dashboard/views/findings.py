@@ -18,6 +18,7 @@ def finding_list(request):
             severities=form.severities(),
             status=form.status_filter(),
             repository_id=form.cleaned_data.get("repository"),
+            rule_id=form.cleaned_data.get("rule") or None,
         )
     else:
         findings = selectors.filter_findings(findings)
