@@ -145,6 +145,7 @@ class Reviewer:
             ChangedFile(
                 path=d.path, status=d.status, kind=kind_of(d.path),
                 first_added_line=min(d.added_lines) if d.added_lines else None,
+                additions=d.additions,
             )
             for d in commit.files
             if not d.is_submodule and not self._skip_by_path(d.path)

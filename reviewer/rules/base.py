@@ -32,6 +32,7 @@ class ChangedFile:
     status: str  # A, M, D, R, C, T
     kind: FileKind
     first_added_line: int | None
+    additions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
