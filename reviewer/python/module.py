@@ -106,6 +106,7 @@ class PythonModule:
     # Every node's parent, by id(); see `parent()` and `ancestors()`.
     _parents: dict[int, ast.AST] = field(default_factory=dict)
     _function_infos: dict[int, FunctionInfo] = field(default_factory=dict)
+    _segment_lines: list[str] | None = None
 
     @classmethod
     def parse(cls, source: str, kind: FileKind | None = None,
@@ -153,8 +154,27 @@ class PythonModule:
         return self.assignments.get(key, {}).get(name, [])
 
     def code(self, node: ast.AST) -> str:
-        """The node's source, whitespace-normalized: the stable part of a fingerprint."""
-        segment = ast.get_source_segment(self.source, node) or ""
+        """The node's source, whitespace-normalized: the stable part of a fingerprint.
+
+        Same result as ast.get_source_segment, without re-splitting the file on each call.
+        """
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1
+            start, end = node.col_offset, node.end_col_offset
+        except AttributeError:
+            return ""
+        if end is None or last is None:
+            return ""
+        lines = self._segment_lines
+        if lines is None:
+            lines = self._segment_lines = _split_no_ff(self.source)
+        if first == last:
+            segment = lines[first].encode()[start:end].decode("utf-8", "replace")
+        else:
+            parts = [lines[first].encode()[start:].decode("utf-8", "replace")]
+            parts.extend(lines[first + 1:last])
+            parts.append(lines[last].encode()[:end].decode("utf-8", "replace"))
+            segment = "".join(parts)
         return " ".join(segment.split())
 
     def line_text(self, line: int) -> str:
@@ -172,6 +192,13 @@ class PythonModule:
             target == module_prefix or target.startswith(module_prefix + ".")
             for target in self.aliases.values()
         )
+
+
+def _split_no_ff(source: str) -> list[str]:
+    """Lines as the parser counts them (only \\r, \\n and \\r\\n end a line), ends kept."""
+    import re
+
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n|$)", source)
 
 
 def dotted_name(node: ast.expr) -> str:
