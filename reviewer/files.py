@@ -15,18 +15,29 @@ TEST_PATH = re.compile(
     r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)conftest\.py$"
 )
 MIGRATION_PATH = re.compile(r"(^|/)(migrations|alembic/versions|versions)/[^/]+\.py$")
-SETTINGS_PATH = re.compile(r"(^|/)(settings|config|conf)(/[^/]+)?\.py$|(^|/)settings/")
+SETTINGS_PATH = re.compile(
+    r"(^|/)(\w+_)?(settings|config|conf)(_\w+)?\.py$|(^|/)settings/[^/]+\.py$"
+)
 SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|tools)/")
+
+
+EXAMPLE_NAME = re.compile(r"\.(example|sample|template|dist|defaults?|tmpl|tpl)$|"
+                          r"\.(example|sample|template)\.|(^|[._-])example([._-]|$)")
+DEV_SETTINGS_NAME = re.compile(r"(^|[/_.-])(dev|devel|development|local|test|tests|testing|ci)"
+                               r"([/_.-]|\.py$)")
 
 
 @dataclass(frozen=True, slots=True)
 class FileKind:
     language: str  # python, shell, makefile, dockerfile, yaml, markdown, dotenv, toml, text
     role: str  # source, test, migration, settings, script
+    # What the name says beyond language and role: "example" for `.env.example` and other
+    # templates, "dev" for development/local/test settings modules, else "".
+    variant: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.language}:{self.role}"
+        return f"{self.language}:{self.role}:{self.variant}"
 
 
 def kind_of(path: str) -> FileKind:
@@ -63,7 +74,12 @@ def kind_of(path: str) -> FileKind:
         role = "script"
     else:
         role = "source"
-    return FileKind(language, role)
+    variant = ""
+    if EXAMPLE_NAME.search(name):
+        variant = "example"
+    elif role == "settings" and DEV_SETTINGS_NAME.search(name):
+        variant = "dev"
+    return FileKind(language, role, variant)
 
 
 def vendored_reason(path: str) -> str | None:

@@ -72,6 +72,8 @@ class CommittedDotenv(Rule):
     settings = {"ignore_keys": [], "placeholders": []}
 
     def check_text(self, text: TextFile) -> Iterable[Match]:
+        if text.kind.variant == "example":
+            return  # `.env.example` and other templates are meant to be committed
         options = text.settings(self.id, self.settings)
         ignored = {k.upper() for k in options.get("ignore_keys", [])}
         placeholders = {v.lower() for v in options.get("placeholders", [])}

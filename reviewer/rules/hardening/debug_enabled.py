@@ -79,6 +79,8 @@ class DebugEnabled(Rule):
         values = names.get("DEBUG")
         if not values or not all(is_literal(v, True) for v in values):
             return
+        if module.kind is not None and module.kind.variant == "dev":
+            return  # settings/dev.py, local_settings.py, ...: debug is their purpose
         settings_like = (
             (module.kind is not None and module.kind.role == "settings")
             or DJANGO_MARKERS.intersection(names)
