@@ -115,7 +115,7 @@ def test_drill_down_from_the_overview_to_the_flagged_line(page, live_server, rev
     shot(page, "overview")
     page.click(".severity-counts .sev-critical a")
     page.wait_for_url("**/findings/?severity=critical*")
-    page.click("table.findings a")
+    page.click("table.findings a.finding-link")
     flagged = page.locator("tr.flagged")
     assert flagged.count() == 1
     assert 'cur.execute(f"SELECT * FROM users WHERE id = {uid}")' in flagged.inner_text()
