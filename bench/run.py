@@ -9,6 +9,7 @@ then warm (same cache).
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.history import build
+from bench.history import PACKAGES, build
 from reviewer.cache import BlobCache
 from reviewer.engine import Reviewer
 from reviewer.git import GitRepository
@@ -72,10 +73,13 @@ def review(repo: Path, cache_dir: Path) -> dict:
 
 def main() -> int:
     repo = BENCH_DIR / "history"
-    if not (repo / ".git").exists():
+    spec = json.dumps(PACKAGES, sort_keys=True)
+    spec_file = BENCH_DIR / "history.spec.json"
+    if not (repo / ".git").exists() or not spec_file.exists() or spec_file.read_text() != spec:
         print("building the benchmark history (once; cached in var/bench)...", flush=True)
         shutil.rmtree(repo, ignore_errors=True)
         count = build(repo, BENCH_DIR / "wheels")
+        spec_file.write_text(spec)
         print(f"  {count} commits", flush=True)
     floor_seconds, parsed = floor(repo)
     with tempfile.TemporaryDirectory(prefix="reviewer-bench-cache-") as cache_dir:

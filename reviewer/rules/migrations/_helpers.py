@@ -28,7 +28,21 @@ OTHER_DIALECTS = ("sqlalchemy.dialects.mysql", "sqlalchemy.dialects.sqlite",
 
 
 def in_migration(module: PythonModule) -> bool:
-    return module.kind is not None and module.kind.role == "migration"
+    """A migration by its path and by its content: an Alembic revision or a Django
+    `Migration` class. Django's own `django/db/migrations/` package is not one."""
+    if module.kind is None or module.kind.role != "migration":
+        return False
+    return is_alembic(module) or _defines_django_migration(module)
+
+
+def _defines_django_migration(module: PythonModule) -> bool:
+    for node in module.classes:
+        for base in node.bases:
+            if module.resolve(base).endswith("migrations.Migration") or (
+                isinstance(base, ast.Name) and base.id == "Migration"
+            ):
+                return True
+    return False
 
 
 def const_str(node: ast.expr | None) -> str | None:

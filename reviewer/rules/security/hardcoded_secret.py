@@ -33,6 +33,7 @@ SECRET_NAME = re.compile(
 )
 NOT_SECRET_SUFFIX = re.compile(r"_(type|name|field|url|uri|header|env|path|file|id|length|prefix)$",
                                re.IGNORECASE)
+IDENTIFIER_LIKE = re.compile(r"_*[a-z]+(?:[_\-.:][a-z]+)+_*|_[a-z][a-z0-9_]*")
 PLACEHOLDER = re.compile(
     r"^(?:|x+|\*+|changeme|change[-_ ]?me|password|secret|token|example|dummy|none|null|todo|"
     r"test|testing|redacted|placeholder)$|^<.*>$|^\$\{.*\}$|^\{\{.*\}\}$|your[-_ ]|example",
@@ -131,6 +132,8 @@ def _is_secret_assignment(name: str, value: ast.expr) -> bool:
         return False
     if re.fullmatch(r"[A-Z][A-Z0-9_]*", secret):
         return False  # the name of an environment variable, not its value
+    if IDENTIFIER_LIKE.fullmatch(secret):
+        return False  # a key, URL slug or setting name such as "_password_reset_token"
     return _entropy(secret) >= 3.0
 
 

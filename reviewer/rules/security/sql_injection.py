@@ -19,6 +19,11 @@ SQL_FACTORIES = frozenset({
     "django.db.models.expressions.RawSQL",
     "django.db.models.RawSQL",
 })
+# Values passed through these are identifiers quoted by the driver/ORM, or numbers.
+IDENTIFIER_QUOTERS = frozenset({
+    "quote_name", "quote_ident", "quote_identifier", "quote_name_unless_alias",
+    "escape_identifier", "Identifier", "qn", "qn2",
+})
 SQL_WORDS = re.compile(
     r"\b(select|insert\s+into|update|delete\s+from|where|from|join|values|order\s+by|"
     r"create|drop|alter|truncate|set)\b",
@@ -77,8 +82,57 @@ def _query_argument(call: CallSite) -> ast.expr | None:
 def _is_dynamic_sql(module: PythonModule, call: CallSite, query: ast.expr) -> bool:
     """Dynamic (built from run-time values) and SQL-looking, following local assignments."""
     values = _candidate_values(module, call, query, depth=3)
-    dynamic = any(_is_dynamic(module, call, v) for v in values)
-    return dynamic and any(_looks_like_sql(module, call, v) for v in values)
+    dynamic = [v for v in values if _is_dynamic(module, call, v)]
+    if not dynamic or all(_only_identifiers(module, call, v) for v in dynamic):
+        return False
+    return any(_looks_like_sql(module, call, v) for v in values)
+
+
+def _interpolated(node: ast.expr) -> list[ast.expr]:
+    """The run-time values a string expression splices into its text."""
+    match node:
+        case ast.JoinedStr(values=values):
+            return [v.value for v in values if isinstance(v, ast.FormattedValue)]
+        case ast.BinOp(op=ast.Mod(), right=ast.Tuple(elts=elts)):
+            return list(elts)
+        case ast.BinOp(op=ast.Mod(), right=ast.Dict(values=values)):
+            return [v for v in values if v is not None]
+        case ast.BinOp(op=ast.Mod(), right=right):
+            return [right]
+        case ast.BinOp(op=ast.Add(), left=left, right=right):
+            parts = []
+            for side in (left, right):
+                if isinstance(side, ast.BinOp | ast.JoinedStr):
+                    parts.extend(_interpolated(side))
+                elif not (isinstance(side, ast.Constant) and isinstance(side.value, str)):
+                    parts.append(side)
+            return parts
+        case ast.Call(func=ast.Attribute(attr="format"), args=args, keywords=keywords):
+            return [*args, *(k.value for k in keywords)]
+    return []
+
+
+def _only_identifiers(module: PythonModule, call: CallSite, node: ast.expr) -> bool:
+    """Every spliced value is a quoted identifier, a number or a constant: not injectable."""
+    parts = _interpolated(node)
+    return bool(parts) and all(_is_safe_value(module, call, p, depth=2) for p in parts)
+
+
+def _is_safe_value(module: PythonModule, call: CallSite, node: ast.expr, depth: int) -> bool:
+    match node:
+        case ast.Constant():
+            return True
+        case ast.Call(func=func):
+            name = module.resolve(func).rsplit(".", 1)[-1]
+            return name in IDENTIFIER_QUOTERS or name in ("int", "float", "len", "bool")
+        case ast.Name(id=name) if name.isupper():
+            return True  # a module constant such as TABLE_NAME
+        case ast.Name(id=name) if depth > 0:
+            values = [v for v in module.assigned_values(call.function, name)
+                      if v.lineno <= call.node.lineno]
+            return bool(values) and all(
+                _is_safe_value(module, call, v, depth - 1) for v in values)
+    return False
 
 
 def _candidate_values(module: PythonModule, call: CallSite, node: ast.expr, depth: int):
