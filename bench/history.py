@@ -79,7 +79,7 @@ def build(repo: Path, wheels: Path, seed: int = 7) -> int:
             changes = [(p, d) for p, d in sorted(current.items()) if previous.get(p) != d]
             changes += [(p, None) for p in sorted(set(previous) - set(current))]
             while changes:
-                size = rng.randint(1, 5)
+                size = rng.randint(1, 4)
                 steps.append(changes[:size])
                 changes = changes[size:]
             previous = current

@@ -21,11 +21,18 @@ TOKEN_PATTERNS = {
     "Google API key": re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
     "private key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY"),
 }
-# One pass over the whole text finds every candidate; the named group says which kind.
-ANY_TOKEN = re.compile("|".join(
-    f"(?P<k{index}>{pattern.pattern})" for index, pattern in enumerate(TOKEN_PATTERNS.values())
-))
-TOKEN_KINDS = list(TOKEN_PATTERNS)
+# The literal every format starts with: a substring test (C speed) rules a file out before
+# any regular expression runs, which keeps this rule cheap on the 99% of files without one.
+TOKEN_PREFIXES = {
+    "AWS access key id": ("AKIA", "ASIA"),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    "GitLab token": ("glpat-",),
+    "Slack token": ("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
+    "Stripe live key": ("sk_live_", "rk_live_"),
+    "Google API key": ("AIza",),
+    "private key": ("PRIVATE KEY",),
+}
+ANY_TOKEN = re.compile("|".join(f"(?:{p.pattern})" for p in TOKEN_PATTERNS.values()))
 SECRET_NAME = re.compile(
     r"(?:^|_)(password|passwd|pwd|secret|secret_key|api_key|apikey|access_key|private_key|"
     r"auth_token|access_token|refresh_token|client_secret|token)$",
@@ -64,15 +71,16 @@ class HardcodedSecret(Rule):
     references = ("https://cwe.mitre.org/data/definitions/798.html",)
 
     def check_text(self, text: TextFile) -> Iterable[Match]:
-        reported: set[int] = set()
         source = text.text
-        for found in ANY_TOKEN.finditer(source):
-            number = source.count("\n", 0, found.start()) + 1
-            if number in reported:
+        hits: dict[int, str] = {}
+        for kind, prefixes in TOKEN_PREFIXES.items():
+            if not any(prefix in source for prefix in prefixes):
                 continue
-            reported.add(number)
-            kind = TOKEN_KINDS[int(found.lastgroup[1:])]
-            line = text.lines[number - 1] if number <= len(text.lines) else found.group()
+            for found in TOKEN_PATTERNS[kind].finditer(source):
+                number = source.count("\n", 0, found.start()) + 1
+                hits.setdefault(number, kind)
+        for number, kind in sorted(hits.items()):
+            line = text.lines[number - 1] if number <= len(text.lines) else ""
             yield Match(
                 rule_id=self.id,
                 line=number,
