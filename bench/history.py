@@ -28,6 +28,8 @@ PACKAGES = {
     "kombu": ["5.0.0", "5.2.0", "5.3.0", "5.4.0"],
     "fastapi": ["0.80.0", "0.88.0", "0.95.0", "0.100.0", "0.104.0", "0.110.0", "0.115.0"],
 }
+# Bump when the way the history is built changes, so a cached history is rebuilt.
+HISTORY_FORMAT = 2
 AUTHORS = [("Alice Moreau", "alice@example.com"), ("Bob Okafor", "bob@example.com"),
            ("Carol Nguyen", "carol@example.com"), ("Dave Lindqvist", "dave@example.com"),
            ("Eve Tanaka", "eve@example.com")]

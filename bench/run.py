@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.history import PACKAGES, build
+from bench.history import HISTORY_FORMAT, PACKAGES, build
 from reviewer.cache import BlobCache
 from reviewer.engine import Reviewer
 from reviewer.git import GitRepository
@@ -73,7 +73,7 @@ def review(repo: Path, cache_dir: Path) -> dict:
 
 def main() -> int:
     repo = BENCH_DIR / "history"
-    spec = json.dumps(PACKAGES, sort_keys=True)
+    spec = json.dumps({"format": HISTORY_FORMAT, "packages": PACKAGES}, sort_keys=True)
     spec_file = BENCH_DIR / "history.spec.json"
     if not (repo / ".git").exists() or not spec_file.exists() or spec_file.read_text() != spec:
         print("building the benchmark history (once; cached in var/bench)...", flush=True)
