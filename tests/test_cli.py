@@ -12,10 +12,8 @@ from reviewer.git import write_commit
 from reviewer.rules import all_rules
 
 REVIEWER = Path(sys.executable).parent / "reviewer"
-SCHEMA = json.loads(
-    (Path(__file__).parent.parent.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json")
-    .read_text()
-)
+# The official SARIF 2.1.0 schema, vendored so the suite runs from any clone.
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 SQLI = 'def find(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n'
 SAFE = 'def find(cur, uid):\n    cur.execute("SELECT * FROM users WHERE id = %s", (uid,))\n'
 NO_TIMEOUT = "import requests\n\n\ndef ping(url):\n    return requests.get(url)\n"
