@@ -19,12 +19,13 @@ from reviewer.rules import all_rules, rule_by_id
 from reviewer.rules.base import Rule
 from reviewer.text import TextFile
 from reviewer.tools.ruff import RuffBatch
+from reviewer.treesitter import TREE_LANGUAGES, TreeModule
 
 MAX_FILE_BYTES = 1_000_000
 # Below this many files a batch is analyzed in-process: a worker round trip costs more.
 PARALLEL_MIN_FILES = 48
 MAX_LINE_CHARS = 20_000
-SUPPRESSION = re.compile(r"(?:#|//)\s*reviewer:\s*ignore\[([\w\-, ]+)\]\s*(.*)")
+SUPPRESSION = re.compile(r"(?:#|//|--)\s*reviewer:\s*ignore\[([\w\-, ]+)\]\s*(.*)")
 
 
 def language_of(path: str) -> str:
@@ -52,6 +53,9 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         return None, f"not valid UTF-8 (byte {error.start})"
     if "\0" in text:
         return None, "binary file"
+    head = text[:2000]
+    if ("Code generated" in head and "DO NOT EDIT" in head) or "@generated" in head[:300]:
+        return None, "generated file (marked \"DO NOT EDIT\"; skipped by default)"
     longest = max(map(len, text.splitlines()), default=0)
     if longest > MAX_LINE_CHARS:
         return None, (f"line of {longest:,} characters (limit {MAX_LINE_CHARS:,}): "
@@ -186,9 +190,18 @@ def _analyze(item: Prepared, rules: list[Rule], config: ReviewConfig) -> FileAna
         for rule in applicable:
             if "python" in rule.languages and type(rule).check_python is not Rule.check_python:
                 _run(rule.id, lambda rule=rule: rule.check_python(module), matches, errors)
-    text_rules = [rule for rule in applicable
-                  if type(rule).check_text is not Rule.check_text
-                  and (kind.language != "python" or "text" in rule.languages)]
+    elif kind.language in TREE_LANGUAGES:
+        try:
+            tree = TreeModule.parse(item.text, kind, config)
+            problem = tree.parse_problem()
+        except (ValueError, RecursionError, MemoryError) as error:
+            problem = f"does not parse: {error}"
+        if problem:
+            return FileAnalysis(skip_reason=problem)
+        for rule in applicable:
+            if rule.wants_tree(kind):
+                _run(rule.id, lambda rule=rule: rule.check_tree(tree), matches, errors)
+    text_rules = [rule for rule in applicable if rule.wants_text(kind)]
     if text_rules:
         text_file = TextFile(kind=kind, text=item.text, config=config)
         for rule in text_rules:
@@ -218,7 +231,7 @@ def _suppress(matches: list[Match], lines: list[str]) -> list[Match]:
             if 0 < number <= len(lines):
                 found = SUPPRESSION.search(lines[number - 1])
                 if found and (number == match.line or lines[number - 1].lstrip().startswith(
-                        ("#", "//"))):
+                        ("#", "//", "--"))):
                     ids = {i.strip() for i in found.group(1).split(",")}
                     if match.rule_id in ids or "*" in ids:
                         reason = found.group(2).strip() or "no reason given"

@@ -10,7 +10,16 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-VENDORED = re.compile(r"(^|/)(node_modules|vendor|site-packages|third_party|\.venv|venv)/")
+VENDORED = re.compile(r"(^|/)(node_modules|vendor|site-packages|third_party|\.venv|venv|"
+                      r"bower_components|jspm_packages)/")
+GENERATED_NAME = re.compile(r"\.min\.(js|mjs|cjs|css)$|\.bundle\.js$|-bundle\.js$|\.pb\.go$|"
+                            r"_generated\.go$|\.gen\.go$|_string\.go$|\.pb\.gw\.go$|"
+                            r"(^|/)(dist|build)/.*\.js$|\.d\.ts$")
+JS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$|(^|/)__tests__/|_test\.go$")
+SQL_MIGRATION = re.compile(
+    r"(^|/)(migrations?|migrate|db/migrate|schema)/.*\.sql$|\.(up|down)\.sql$"
+)
+JS_MIGRATION = re.compile(r"(^|/)(migrations?)/[^/]+\.[cm]?[jt]s$")
 TEST_PATH = re.compile(
     r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)conftest\.py$"
 )
@@ -29,10 +38,13 @@ DEV_SETTINGS_NAME = re.compile(r"(^|[/_.-])(dev|devel|development|local|test|tes
 
 @dataclass(frozen=True, slots=True)
 class FileKind:
-    language: str  # python, shell, makefile, dockerfile, yaml, markdown, dotenv, toml, text
+    # python, javascript, typescript, go, sql, shell, makefile, dockerfile, yaml, markdown,
+    # dotenv, toml, json, text
+    language: str
     role: str  # source, test, migration, settings, script
     # What the name says beyond language and role: "example" for `.env.example` and other
-    # templates, "dev" for development/local/test settings modules, else "".
+    # templates, "dev" for development/local/test settings modules, "tsx"/"jsx" for files
+    # with JSX, else "".
     variant: str = ""
 
     @property
@@ -46,6 +58,16 @@ def kind_of(path: str) -> FileKind:
     suffix = pure.suffix.lower()
     if suffix in (".py", ".pyi"):
         language = "python"
+    elif suffix in (".js", ".jsx", ".mjs", ".cjs"):
+        language = "javascript"
+    elif suffix in (".ts", ".tsx", ".mts", ".cts"):
+        language = "typescript"
+    elif suffix == ".go":
+        language = "go"
+    elif suffix == ".sql":
+        language = "sql"
+    elif suffix == ".json":
+        language = "json"
     elif suffix in (".sh", ".bash", ".zsh"):
         language = "shell"
     elif name in ("makefile", "gnumakefile") or suffix == ".mk":
@@ -64,9 +86,13 @@ def kind_of(path: str) -> FileKind:
         language = "text"
 
     lowered = path.lower()
-    if TEST_PATH.search(lowered):
+    if TEST_PATH.search(lowered) or JS_TEST.search(lowered):
         role = "test"
     elif language == "python" and MIGRATION_PATH.search(lowered):
+        role = "migration"
+    elif language == "sql" and SQL_MIGRATION.search(lowered):
+        role = "migration"
+    elif language in ("javascript", "typescript") and JS_MIGRATION.search(lowered):
         role = "migration"
     elif language == "python" and SETTINGS_PATH.search(lowered):
         role = "settings"
@@ -75,7 +101,9 @@ def kind_of(path: str) -> FileKind:
     else:
         role = "source"
     variant = ""
-    if EXAMPLE_NAME.search(name):
+    if suffix in (".tsx", ".jsx"):
+        variant = suffix[1:]
+    elif EXAMPLE_NAME.search(name):
         variant = "example"
     elif role == "settings" and DEV_SETTINGS_NAME.search(name):
         variant = "dev"
@@ -83,6 +111,9 @@ def kind_of(path: str) -> FileKind:
 
 
 def vendored_reason(path: str) -> str | None:
+    """Why a path is skipped before reading it: vendored or generated code."""
     if VENDORED.search(path):
         return "vendored or third-party code (skipped by default)"
+    if GENERATED_NAME.search(path.lower()):
+        return "generated, minified or bundled file (skipped by default)"
     return None

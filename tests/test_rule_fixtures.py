@@ -9,7 +9,8 @@ from reviewer.analysis import analyze_content
 from reviewer.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "rules" / "fixtures"
-MARKER = re.compile(r"(?:#|//)\s*(ruleid|ok):\s*([\w-]+)")
+MARKER = re.compile(r"(?:#|//|--)\s*(ruleid|ok):\s*([\w-]+)")
+COMMENT = ("#", "//", "--")
 
 
 def fixture_files():
@@ -28,7 +29,7 @@ def expected_pairs(path: Path, rule_id: str) -> set[tuple[int, str]]:
         if match and match.group(1) == "ruleid" and match.group(2) == rule_id:
             # The marked finding is on the next line that is not itself a comment.
             target = number + 1
-            while lines[target - 1].strip().startswith(("#", "//")):
+            while lines[target - 1].strip().startswith(COMMENT):
                 target += 1
             expected.add((target, rule_id))
     return expected
