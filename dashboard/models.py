@@ -199,3 +199,25 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.path}:{self.line}"
+
+
+class ApiChange(models.Model):
+    """One change of the API contract in a commit (routes, request/response models)."""
+
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="api_changes")
+    change = models.CharField(max_length=40)
+    breaking = models.BooleanField()
+    subject = models.CharField(max_length=500)
+    path = models.CharField(max_length=1000)
+    line = models.PositiveIntegerField()
+    detail = models.TextField()
+    migration_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commit", "change", "subject"],
+                                    name="uniq_api_change")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change} {self.subject}"

@@ -52,11 +52,20 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--rev-range", default="HEAD",
                              help="commits to review, e.g. main..feature (default: the whole "
                                   "first-parent history of the current branch)")
+    delta = commands.add_parser("api-delta", help="API contract changes of a commit range")
+    delta.add_argument("repo", type=Path, metavar="REPO")
+    delta.add_argument("--rev-range", required=True,
+                       help="BASE..HEAD, e.g. main..feature (a pull request) or sha~1..sha")
+    delta.add_argument("--format", choices=["text", "json"], default="text")
+    delta.add_argument("--fail-on-breaking", action="store_true",
+                       help="exit 1 when a breaking change is found")
     args = parser.parse_args(argv)
 
     try:
         if args.command == "rules":
             return _rules(args)
+        if args.command == "api-delta":
+            return _api_delta(args)
         return _review_or_scan(args)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -75,6 +84,36 @@ def _rules(args: argparse.Namespace) -> int:
               f"{','.join(rule['languages']):18} {rule['title']}")
     print(f"\n{len(catalogue)} rules. `reviewer rules --format json` shows rationale, fix "
           "and examples.")
+    return 0
+
+
+def _api_delta(args: argparse.Namespace) -> int:
+    base, _, head = args.rev_range.partition("..")
+    if not base or not head:
+        print("reviewer: --rev-range must be BASE..HEAD", file=sys.stderr)
+        return 2
+    try:
+        with GitRepository(args.repo) as repository:
+            base_sha, head_sha = repository.resolve(base), repository.resolve(head)
+            changes = Reviewer(repository).range_api_delta(base_sha, head_sha)
+    except GitError as error:
+        print(f"reviewer: {error}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps({
+            "base": base_sha, "head": head_sha,
+            "breaking": sum(c.breaking for c in changes),
+            "changes": [c.as_dict() for c in changes],
+        }, indent=2))
+    else:
+        for change in changes:
+            flag = "BREAKING" if change.breaking else "ok      "
+            print(f"{flag} {change.change:24} {change.subject}  ({change.path}:{change.line})")
+            if change.breaking:
+                print(f"         {change.detail} {change.migration_note}")
+        print(f"{len(changes)} API change(s), {sum(c.breaking for c in changes)} breaking.")
+    if args.fail_on_breaking and any(c.breaking for c in changes):
+        return 1
     return 0
 
 

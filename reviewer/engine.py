@@ -8,9 +8,11 @@ computed from cached analyses only.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from reviewer.analysis import MAX_FILE_BYTES, active_rules, analyze_batch, findings_for
 from reviewer.cache import BlobCache
@@ -21,6 +23,10 @@ from reviewer.model import FileAnalysis, Finding, Skip
 from reviewer.rules import rule_by_id
 from reviewer.rules.base import ChangedFile
 
+if TYPE_CHECKING:
+    from reviewer.api import ApiSurface
+    from reviewer.contract import ApiChange
+
 CHUNK_COMMITS = 200
 
 
@@ -30,6 +36,21 @@ class CommitReview:
     introduced: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
+    api_changes: list[ApiChange] = field(default_factory=list)
+
+
+# Cheap substring tests that rule a file out of API extraction before any parsing.
+API_HINTS = {
+    "python": ("BaseModel", "APIRouter", "FastAPI(", ".route(", "urlpatterns", "Enum)",
+               "Blueprint", "@dataclass", "@app.", "@router."),
+    "javascript": ("express", "Router(", "fastify", "@Controller", "z.object", "app.get(",
+                   "router.", "export async function", "export default"),
+    "go": ("HandleFunc", "gin.", "echo.", "chi.", "json:\"", ".GET(", ".Get(", "Handle("),
+    "yaml": ("openapi", "swagger"),
+    "json": ("openapi", "swagger"),
+}
+API_HINTS["typescript"] = (*API_HINTS["javascript"], "interface ", "type ", "enum ")
+OPENAPI_NAME = re.compile(r"(^|/)(openapi|swagger|api)[^/]*\.(ya?ml|json)$", re.IGNORECASE)
 
 
 def cache_key(blob: str, path: str) -> str:
@@ -43,6 +64,8 @@ class Reviewer:
         self.cache = cache or BlobCache()
         self.config = config
         self.files_analyzed = 0
+        self._surfaces: dict[tuple[str, str], ApiSurface] = {}
+        self.openapi_only = False
 
     # -- analysis -------------------------------------------------------------------------
 
@@ -101,6 +124,8 @@ class Reviewer:
     # -- reviews --------------------------------------------------------------------------
 
     def review_range(self, rev_range: str) -> Iterator[CommitReview]:
+        end = rev_range.split("..")[-1] or "HEAD"
+        self.openapi_only = self._has_openapi(end)
         commits = self.repository.iter_commits(rev_range)
         while chunk := list(islice(commits, CHUNK_COMMITS)):
             self.prepare(chunk)
@@ -112,7 +137,78 @@ class Reviewer:
         for diff in commit.files:
             self._review_file(diff, review)
         self._review_commit_rules(commit, review)
+        self._review_api(commit, review)
         return review
+
+    # -- API contract ---------------------------------------------------------------------
+
+    def _has_openapi(self, rev: str) -> bool:
+        try:
+            return any(OPENAPI_NAME.search(p) for p in self.repository.list_paths(rev))
+        except Exception:  # noqa: BLE001 - an unknown revision simply has no spec
+            return False
+
+    def api_surface(self, blob: str | None, path: str | None) -> ApiSurface | None:
+        if not blob or not path or self._skip_by_path(path):
+            return None
+        hints = API_HINTS.get(kind_of(path).language)
+        if hints is None:
+            return None
+        from reviewer.api import ApiSurface, extract_surface
+
+        key = (blob, path)
+        if key not in self._surfaces:
+            data = self.repository.read_blob(blob, MAX_FILE_BYTES)
+            text = data.decode("utf-8", "replace") if data is not None else ""
+            if not any(hint in text for hint in hints):
+                self._surfaces[key] = ApiSurface(endpoints=(), models=())
+            else:
+                self._surfaces[key] = extract_surface(path, text)
+        return self._surfaces[key]
+
+    def api_delta(self, diffs: Iterable[FileDiff]) -> list[ApiChange]:
+        before: dict[str, ApiSurface] = {}
+        after: dict[str, ApiSurface] = {}
+        for diff in diffs:
+            if diff.is_submodule or diff.is_binary:
+                continue
+            old = self.api_surface(diff.old_blob, diff.old_path)
+            new = self.api_surface(diff.new_blob, diff.path)
+            if old is not None and (old.endpoints or old.models):
+                before[diff.old_path] = old
+            if new is not None and (new.endpoints or new.models):
+                after[diff.path] = new
+        if not before and not after:
+            return []
+        from reviewer.contract import surface_delta
+
+        return surface_delta(before, after, openapi_only=self.openapi_only or None)
+
+    def range_api_delta(self, base: str, head: str) -> list[ApiChange]:
+        """The contract delta of a whole range (a pull request): base tree against head tree."""
+        self.openapi_only = self._has_openapi(head)
+        return self.api_delta(self.repository.changed_files(base, head))
+
+    def _review_api(self, commit: CommitData, review: CommitReview) -> None:
+        if "breaking-api-change" in self.config.disabled:
+            return
+        try:
+            review.api_changes = self.api_delta(commit.files)
+        except ImportError:  # the API extractors are optional to the rest of the engine
+            return
+        for change in review.api_changes:
+            if not change.breaking:
+                continue
+            fingerprint = hashlib.sha256(
+                f"breaking-api-change\0{commit.sha}\0{change.change}\0{change.subject}".encode()
+            ).hexdigest()[:32]
+            review.introduced.append(Finding(
+                rule_id="breaking-api-change", path=change.path, line=change.line,
+                end_line=change.line, message=f"Breaking API change: {change.detail} "
+                f"{change.migration_note}", fingerprint=fingerprint, code=change.subject,
+                scope=f"commit:{commit.sha}",
+                severity=self.config.severity_overrides.get("breaking-api-change", "high"),
+            ))
 
     def _review_file(self, diff: FileDiff, review: CommitReview) -> None:
         if diff.is_submodule:

@@ -163,6 +163,27 @@ class GitRepository:
     def blob_size(self, sha: str) -> int:
         return self.repo.git.get_object_header(sha)[2]
 
+    def changed_files(self, base: str, head: str) -> list[FileDiff]:
+        """What differs between two revisions (renames followed), without patches."""
+        out = self.repo.git.diff("--raw", "-M", "--no-abbrev", "-z", base, head)
+        fields = out.split("\0")
+        diffs = []
+        index = 0
+        while index < len(fields) - 1:
+            meta = fields[index]
+            if not meta.startswith(":"):
+                index += 1
+                continue
+            status = meta.split()[-1]
+            count = 2 if status[0] in "RC" else 1
+            paths = fields[index + 1:index + 1 + count]
+            diffs.append(_parse_raw(meta + "\t" + "\t".join(paths)))
+            index += 1 + count
+        return diffs
+
+    def list_paths(self, rev: str) -> list[str]:
+        return self.repo.git.ls_tree("-r", "--name-only", "-z", rev).split("\0")
+
     def iter_commits(self, rev_range: str) -> Iterator[CommitData]:
         """First-parent history in `rev_range`, oldest first, each with its file diffs."""
         process = self.repo.git.log(

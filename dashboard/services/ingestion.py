@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dashboard.models import Commit, FileChange, Finding, Repository, SkippedFile
+from dashboard.models import ApiChange, Commit, FileChange, Finding, Repository, SkippedFile
 from reviewer.engine import CommitReview
 from reviewer.rules import rule_by_id
 
@@ -47,6 +47,16 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
         )
         SkippedFile.objects.bulk_create(
             [SkippedFile(commit=commit, path=s.path, reason=s.reason[:500]) for s in review.skips],
+            ignore_conflicts=True,
+        )
+        ApiChange.objects.bulk_create(
+            [
+                ApiChange(
+                    commit=commit, change=c.change, breaking=c.breaking, subject=c.subject[:500],
+                    path=c.path, line=c.line, detail=c.detail, migration_note=c.migration_note,
+                )
+                for c in review.api_changes
+            ],
             ignore_conflicts=True,
         )
         for found in review.introduced:
