@@ -68,6 +68,16 @@ def python_files(wheel: bytes, package: str) -> dict[str, bytes]:
     return files
 
 
+def commit_batches(changes: list, rng: random.Random) -> list[list]:
+    """Split a sorted list of file changes into commits of one to four files."""
+    batches = []
+    while changes:
+        size = rng.randint(1, 4)
+        batches.append(changes[:size])
+        changes = changes[size:]
+    return batches
+
+
 def build(repo: Path, wheels: Path, seed: int = 7) -> int:
     """Write the history with `git fast-import`; returns the number of commits."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible history, not a secret
@@ -80,10 +90,7 @@ def build(repo: Path, wheels: Path, seed: int = 7) -> int:
             current = python_files(fetch_wheel(package, version, wheels), package)
             changes = [(p, d) for p, d in sorted(current.items()) if previous.get(p) != d]
             changes += [(p, None) for p in sorted(set(previous) - set(current))]
-            while changes:
-                size = rng.randint(1, 4)
-                steps.append(changes[:size])
-                changes = changes[size:]
+            steps += commit_batches(changes, rng)
             previous = current
         per_package[package] = steps
     # Interleave packages, keeping each package's own order.
