@@ -90,7 +90,7 @@ def go_sources(cache: Path) -> dict[str, bytes]:
         relative = path.relative_to(root).as_posix()
         if "/testdata/" in relative or relative.endswith("_test.go"):
             continue
-        if "/usr/lib/go-1.19/src/" in f"/{relative}":
+        if "/go-1.19/src/" in f"/{relative}":
             inner = relative.split("src/", 1)[1]
             if not inner.startswith(GO_STDLIB):
                 continue
