@@ -44,7 +44,7 @@ class FileKind:
     role: str  # source, test, migration, settings, script
     # What the name says beyond language and role: "example" for `.env.example` and other
     # templates, "dev" for development/local/test settings modules, "tsx"/"jsx" for files
-    # with JSX, else "".
+    # with JSX, "up"/"down" for the halves of SQL migration pairs, else "".
     variant: str = ""
 
     @property
@@ -103,6 +103,10 @@ def kind_of(path: str) -> FileKind:
     variant = ""
     if suffix in (".tsx", ".jsx"):
         variant = suffix[1:]
+    elif role == "migration" and language == "sql" and re.search(r"(^|[._/])down\.sql$", name):
+        variant = "down"
+    elif role == "migration" and language == "sql" and re.search(r"(^|[._/])up\.sql$", name):
+        variant = "up"
     elif EXAMPLE_NAME.search(name):
         variant = "example"
     elif role == "settings" and DEV_SETTINGS_NAME.search(name):
