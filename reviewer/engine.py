@@ -149,12 +149,14 @@ class Reviewer:
             return False
 
     def api_surface(self, blob: str | None, path: str | None) -> ApiSurface | None:
+        """The file's API surface; None when it has none or cannot be read (then the file
+        does not take part in the delta: an unparseable file has not removed its routes)."""
         if not blob or not path or self._skip_by_path(path):
             return None
         hints = API_HINTS.get(kind_of(path).language)
         if hints is None:
             return None
-        from reviewer.api import ApiSurface, extract_surface
+        from reviewer.api import ApiSurface, try_extract_surface
 
         key = (blob, path)
         if key not in self._surfaces:
@@ -163,7 +165,7 @@ class Reviewer:
             if not any(hint in text for hint in hints):
                 self._surfaces[key] = ApiSurface(endpoints=(), models=())
             else:
-                self._surfaces[key] = extract_surface(path, text)
+                self._surfaces[key] = try_extract_surface(path, text)
         return self._surfaces[key]
 
     def api_delta(self, diffs: Iterable[FileDiff]) -> list[ApiChange]:
@@ -174,6 +176,8 @@ class Reviewer:
                 continue
             old = self.api_surface(diff.old_blob, diff.old_path)
             new = self.api_surface(diff.new_blob, diff.path)
+            if (old is None) != (new is None) and diff.old_blob and diff.new_blob:
+                continue  # one side unreadable: no claim about what changed
             if old is not None and (old.endpoints or old.models):
                 before[diff.old_path] = old
             if new is not None and (new.endpoints or new.models):
