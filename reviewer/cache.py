@@ -99,10 +99,35 @@ class BlobCache:
     def put(self, key: str, analysis: FileAnalysis) -> None:
         self.put_many({key: analysis})
 
+    # API surfaces (see reviewer/contract.py) live beside the analyses, keyed by
+    # blob and path (a Next.js route's URL comes from its path).
+
+    def get_surface(self, key: str):
+        from reviewer.api.model import load_surface
+
+        if self._db is None:
+            return _MISSING
+        row = self._db.execute("SELECT payload FROM analysis WHERE key = ?",
+                               (f"api:{key}",)).fetchone()
+        if row is None:
+            return _MISSING
+        return load_surface(row[0])
+
+    def put_surface(self, key: str, surface) -> None:
+        from reviewer.api.model import dump_surface
+
+        if self._db is not None:
+            self._db.execute("INSERT OR REPLACE INTO analysis (key, payload) VALUES (?, ?)",
+                             (f"api:{key}", dump_surface(surface)))
+
     @property
     def hit_rate(self) -> float:
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
+
+
+_MISSING = object()
+MISSING = _MISSING
 
 
 def _dump(analysis: FileAnalysis) -> str:

@@ -157,15 +157,22 @@ class Reviewer:
         if hints is None:
             return None
         from reviewer.api import ApiSurface, try_extract_surface
+        from reviewer.cache import MISSING
 
         key = (blob, path)
         if key not in self._surfaces:
+            cached = self.cache.get_surface(f"{blob}:{path}")
+            if cached is not MISSING:
+                self._surfaces[key] = cached
+                return cached
             data = self.repository.read_blob(blob, MAX_FILE_BYTES)
             text = data.decode("utf-8", "replace") if data is not None else ""
             if not any(hint in text for hint in hints):
-                self._surfaces[key] = ApiSurface(endpoints=(), models=())
+                surface = ApiSurface(endpoints=(), models=())
             else:
-                self._surfaces[key] = try_extract_surface(path, text)
+                surface = try_extract_surface(path, text)
+            self._surfaces[key] = surface
+            self.cache.put_surface(f"{blob}:{path}", surface)
         return self._surfaces[key]
 
     def api_delta(self, diffs: Iterable[FileDiff]) -> list[ApiChange]:

@@ -80,8 +80,22 @@ class TreeCall:
     callee: Node
     # Callee text with whitespace removed, e.g. "db.query", "axios.get", "exec.Command".
     name: str
-    function: Node | None
-    loop: Node | None
+    module: TreeModule
+    _function: object = None
+    _loop: object = None
+
+    @property
+    def function(self) -> Node | None:
+        """The enclosing function node; computed on first use (walking up is not free)."""
+        if self._function is None:
+            self._function = self.module.enclosing_function(self.node) or False
+        return self._function or None
+
+    @property
+    def loop(self) -> Node | None:
+        if self._loop is None:
+            self._loop = self.module.enclosing_loop(self.node) or False
+        return self._loop or None
 
     @property
     def attr(self) -> str:
@@ -146,7 +160,7 @@ class TreeModule:
                 call, callee = captures["call"][0], captures["fn"][0]
                 found.append(TreeCall(
                     node=call, callee=callee, name="".join(self.text_of(callee).split()),
-                    function=self.enclosing_function(call), loop=self.enclosing_loop(call),
+                    module=self,
                 ))
             found.sort(key=lambda c: c.node.start_byte)
             self._calls = found

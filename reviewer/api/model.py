@@ -62,3 +62,29 @@ def surface(endpoints: list[Endpoint], models: list[Model], is_openapi: bool = F
             seen.add(model.name)
             unique_models.append(model)
     return ApiSurface(tuple(unique_endpoints), tuple(unique_models), is_openapi)
+
+
+def dump_surface(value: ApiSurface | None) -> str:
+    """JSON for the blob cache; None (unreadable) is kept as null."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(None if value is None else asdict(value))
+
+
+def load_surface(payload: str) -> ApiSurface | None:
+    import json
+
+    data = json.loads(payload)
+    if data is None:
+        return None
+    return ApiSurface(
+        endpoints=tuple(Endpoint(**e) for e in data["endpoints"]),
+        models=tuple(
+            Model(name=m["name"], kind=m["kind"], line=m["line"],
+                  fields=tuple(Field(**f) for f in m["fields"]),
+                  enum_values=tuple(m["enum_values"]))
+            for m in data["models"]
+        ),
+        is_openapi=data["is_openapi"],
+    )
