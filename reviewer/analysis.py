@@ -162,6 +162,30 @@ def _analyze_all(prepared: dict[str, Prepared], config: ReviewConfig) -> dict[st
         return _analyze_chunk(list(prepared.items()), config)
 
 
+def extract_surfaces(items: list[tuple[str, str, str]]) -> dict[str, object]:
+    """API surfaces of many files, on every core when there are many: (key, path, text)."""
+    workers = _workers()
+    if len(items) < PARALLEL_MIN_FILES or workers < 2:
+        return _surface_chunk(items)
+    global _pool
+    items = sorted(items, key=lambda item: len(item[2]), reverse=True)
+    chunks = [items[i::workers * 2] for i in range(workers * 2)]
+    try:
+        results: dict[str, object] = {}
+        for part in _get_pool().map(_surface_chunk, chunks):
+            results.update(part)
+        return results
+    except (BrokenProcessPool, OSError, RuntimeError):
+        _pool = None
+        return _surface_chunk(items)
+
+
+def _surface_chunk(items: list[tuple[str, str, str]]) -> dict[str, object]:
+    from reviewer.api import try_extract_surface
+
+    return {key: try_extract_surface(path, text) for key, path, text in items}
+
+
 def _analyze_chunk(
     items: list[tuple[str, Prepared]], config: ReviewConfig
 ) -> dict[str, FileAnalysis]:

@@ -42,6 +42,7 @@ class BlobCache:
         self.hits = 0
         self.misses = 0
         self._db: sqlite3.Connection | None = None
+        self._pending: dict[str, str] = {}
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             name = f"blobs-{engine_fingerprint()}-{namespace or 'default'}.sqlite3"
@@ -51,6 +52,7 @@ class BlobCache:
                              "payload TEXT NOT NULL)")
 
     def close(self) -> None:
+        self._flush()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -107,6 +109,9 @@ class BlobCache:
 
         if self._db is None:
             return _MISSING
+        pending = self._pending.get(f"api:{key}")
+        if pending is not None:
+            return load_surface(pending)
         row = self._db.execute("SELECT payload FROM analysis WHERE key = ?",
                                (f"api:{key}",)).fetchone()
         if row is None:
@@ -114,11 +119,21 @@ class BlobCache:
         return load_surface(row[0])
 
     def put_surface(self, key: str, surface) -> None:
+        """Buffered: written in one transaction per 500 surfaces and on close()."""
         from reviewer.api.model import dump_surface
 
         if self._db is not None:
-            self._db.execute("INSERT OR REPLACE INTO analysis (key, payload) VALUES (?, ?)",
-                             (f"api:{key}", dump_surface(surface)))
+            self._pending[f"api:{key}"] = dump_surface(surface)
+            if len(self._pending) >= 500:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._db is not None and self._pending:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO analysis (key, payload) VALUES (?, ?)",
+                                 list(self._pending.items()))
+            self._db.execute("COMMIT")
+        self._pending = {}
 
     @property
     def hit_rate(self) -> float:

@@ -65,6 +65,7 @@ class Reviewer:
         self.config = config
         self.files_analyzed = 0
         self._surfaces: dict[tuple[str, str], ApiSurface] = {}
+        self._commit_rules: list | None = None
         self.openapi_only = False
 
     # -- analysis -------------------------------------------------------------------------
@@ -105,6 +106,42 @@ class Reviewer:
         self.files_analyzed += len(items)
         self.cache.put_many(analyses)
 
+    def prepare_surfaces(self, commits: Iterable[CommitData]) -> None:
+        """Extract, in one parallel batch, the API surfaces these commits' files need."""
+        if "breaking-api-change" in self.config.disabled:
+            return
+        from reviewer.analysis import extract_surfaces
+        from reviewer.api import ApiSurface
+        from reviewer.cache import MISSING
+
+        todo: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for commit in commits:
+            for diff in commit.files:
+                if diff.is_submodule or diff.is_binary:
+                    continue
+                for blob, path in ((diff.old_blob, diff.old_path), (diff.new_blob, diff.path)):
+                    if not blob or not path or (blob, path) in seen:
+                        continue
+                    seen.add((blob, path))
+                    hints = API_HINTS.get(kind_of(path).language)
+                    if hints is None or self._skip_by_path(path) or (blob, path) in self._surfaces:
+                        continue
+                    cached = self.cache.get_surface(f"{blob}:{path}")
+                    if cached is not MISSING:
+                        self._surfaces[(blob, path)] = cached
+                        continue
+                    data = self.repository.read_blob(blob, MAX_FILE_BYTES)
+                    text = data.decode("utf-8", "replace") if data is not None else ""
+                    if any(hint in text for hint in hints):
+                        todo.append((f"{blob}:{path}", path, text))
+                    else:
+                        self._surfaces[(blob, path)] = ApiSurface(endpoints=(), models=())
+        for key, surface in extract_surfaces(todo).items():
+            blob, path = key.split(":", 1)
+            self._surfaces[(blob, path)] = surface
+            self.cache.put_surface(key, surface)
+
     def analyze_blob(self, sha: str, path: str) -> FileAnalysis:
         key = cache_key(sha, path)
         cached = self.cache.get(key)
@@ -129,6 +166,7 @@ class Reviewer:
         commits = self.repository.iter_commits(rev_range)
         while chunk := list(islice(commits, CHUNK_COMMITS)):
             self.prepare(chunk)
+            self.prepare_surfaces(chunk)
             for commit in chunk:
                 yield self.review_commit(commit)
 
@@ -245,13 +283,15 @@ class Reviewer:
         review.fixed.extend(f for fp, f in before.items() if fp not in after)
 
     def _review_commit_rules(self, commit: CommitData, review: CommitReview) -> None:
-        rules = [r for r in active_rules(self.config) if r.is_commit_rule]
+        if self._commit_rules is None:
+            self._commit_rules = [r for r in active_rules(self.config) if r.is_commit_rule]
+        rules = self._commit_rules
         if not rules:
             return
         files = [
             ChangedFile(
                 path=d.path, status=d.status, kind=kind_of(d.path),
-                first_added_line=min(d.added_lines) if d.added_lines else None,
+                first_added_line=d.first_added_line,
                 additions=d.additions,
             )
             for d in commit.files

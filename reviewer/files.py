@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 VENDORED = re.compile(r"(^|/)(node_modules|vendor|site-packages|third_party|\.venv|venv|"
@@ -52,6 +53,7 @@ class FileKind:
         return f"{self.language}:{self.role}:{self.variant}"
 
 
+@lru_cache(maxsize=65536)
 def kind_of(path: str) -> FileKind:
     pure = PurePosixPath(path)
     name = pure.name.lower()

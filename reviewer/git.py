@@ -45,7 +45,7 @@ class FileDiff:
     is_submodule: bool = False
     additions: int = 0
     deletions: int = 0
-    added_lines: set[int] = field(default_factory=set)
+    first_added_line: int | None = None
 
 
 @dataclass(slots=True)
@@ -198,22 +198,24 @@ class GitRepository:
             process.wait()
 
 
+HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)", re.MULTILINE)
+# Applied to the hunks only (after the ---/+++ header), so every such line is content.
+ADDED = re.compile(r"^\+", re.MULTILINE)
+REMOVED = re.compile(r"^-", re.MULTILINE)
+
+
 def _parse_log(lines: Iterator[bytes]) -> Iterator[CommitData]:
+    """Parse the `git log --raw -p` stream. Lines are only collected here; each file's patch
+    is examined once, as a whole, with regular expressions (C speed) when it ends."""
     commit: CommitData | None = None
-    raw_queue: list[FileDiff] = []
     patch_index = -1
-    patch_lines: list[str] = []
-    patch_size = 0
-    new_line = 0
+    chunks: list[bytes] = []
 
     def close_patch() -> None:
-        nonlocal patch_lines, patch_size
-        if commit is not None and 0 <= patch_index < len(commit.files):
-            text = "".join(patch_lines)
-            if patch_size > MAX_PATCH_CHARS:
-                text += f"\n… patch truncated ({patch_size:,} characters)\n"
-            commit.files[patch_index].patch = text
-        patch_lines, patch_size = [], 0
+        nonlocal chunks
+        if commit is not None and 0 <= patch_index < len(commit.files) and chunks:
+            _fill_patch(commit.files[patch_index], b"".join(chunks))
+        chunks = []
 
     for raw in lines:
         if raw.startswith(b"\x1e"):
@@ -224,41 +226,48 @@ def _parse_log(lines: Iterator[bytes]) -> Iterator[CommitData]:
             while not header.rstrip(b"\n").endswith(b"\x1d"):
                 header += next(lines)
             commit = _parse_header(header.rstrip(b"\n")[:-1])
-            raw_queue, patch_index = commit.files, -1
+            patch_index = -1
             continue
         if commit is None:
             continue
-        if raw.startswith(b":") and patch_index < 0:
-            raw_queue.append(_parse_raw(raw.decode("utf-8", "surrogateescape").rstrip("\n")))
+        if patch_index < 0 and raw.startswith(b":"):
+            commit.files.append(
+                _parse_raw(raw.decode("utf-8", "surrogateescape").rstrip("\n")))
             continue
         if raw.startswith(b"diff --git "):
             close_patch()
             patch_index += 1
-            new_line = 0
-        if patch_index < 0 or patch_index >= len(commit.files):
-            continue
-        diff = commit.files[patch_index]
-        text = raw.decode("utf-8", "replace")
-        if patch_size <= MAX_PATCH_CHARS:
-            patch_lines.append(text)
-        patch_size += len(text)
-        if text.startswith("@@"):
-            match = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", text)
-            new_line = int(match.group(1)) if match else 0
-        elif text.startswith("Binary files ") or text.startswith("GIT binary patch"):
-            diff.is_binary = True
-        elif new_line:
-            if text.startswith("+"):
-                diff.additions += 1
-                diff.added_lines.add(new_line)
-                new_line += 1
-            elif text.startswith("-"):
-                diff.deletions += 1
-            elif text.startswith(" "):
-                new_line += 1
+        if patch_index >= 0:
+            chunks.append(raw)
     close_patch()
     if commit is not None:
         yield commit
+
+
+def _fill_patch(diff: FileDiff, data: bytes) -> None:
+    size = len(data)
+    text = data[: MAX_PATCH_CHARS + 1].decode("utf-8", "replace")
+    if size > MAX_PATCH_CHARS:
+        text = text[:MAX_PATCH_CHARS] + f"\n… patch truncated ({size:,} bytes)\n"
+    diff.patch = text
+    body_start = text.find("\n@@")
+    if body_start < 0:
+        diff.is_binary = "\nBinary files " in text or "\nGIT binary patch" in text
+        return
+    body = text[body_start + 1:]
+    diff.additions = len(ADDED.findall(body))
+    diff.deletions = len(REMOVED.findall(body))
+    # The first line the commit added: walk the first hunk that adds anything.
+    for hunk in HUNK_HEADER.finditer(body):
+        number = int(hunk.group(1))
+        for line in body[hunk.end():].split("\n")[1:]:
+            if line.startswith("@@"):
+                break
+            if line.startswith("+"):
+                diff.first_added_line = number
+                return
+            if line.startswith(" "):
+                number += 1
 
 
 def _parse_header(header: bytes) -> CommitData:
