@@ -49,8 +49,8 @@ HISTORIES: list[tuple[str, str, object, Callable, tuple[str, ...], Callable]] = 
     ("typescript/javascript", "history-ts", NPM_PACKAGES,
      lambda repo: build_npm(repo, BENCH_DIR / "npm"),
      (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"), parse_tree),
-    ("go", "history-go", {"debs": GO_DEBS, "stdlib": GO_STDLIB}, lambda repo: build_go(repo, BENCH_DIR / "debs"),
-     (".go",), parse_tree),
+    ("go", "history-go", {"debs": GO_DEBS, "stdlib": GO_STDLIB},
+     lambda repo: build_go(repo, BENCH_DIR / "debs"), (".go",), parse_tree),
 ]
 
 
