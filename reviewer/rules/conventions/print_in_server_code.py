@@ -27,7 +27,7 @@ class PrintInServerCode(Rule):
     """
 
     id = "print-in-server-code"
-    title = "print() in server code"
+    title = "print() or console.log in server code"
     severity = Severity.LOW
     confidence = Confidence.MEDIUM
     category = Category.OBSERVABILITY

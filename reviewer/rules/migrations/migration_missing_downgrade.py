@@ -11,7 +11,7 @@ from reviewer.rules.migrations._helpers import in_migration, is_alembic, top_lev
 
 class MigrationMissingDowngrade(Rule):
     id = "migration-missing-downgrade"
-    title = "Alembic revision cannot be downgraded"
+    title = "Migration cannot be rolled back"
     severity = Severity.MEDIUM
     category = Category.DATA
     languages = ("python",)
