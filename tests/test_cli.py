@@ -217,3 +217,21 @@ def test_bundles_generated_vendored_and_broken_sources_are_skipped_with_reasons(
     assert reasons["internal/db/queries.go"].startswith("generated file")
     assert reasons["src/broken.ts"].startswith("does not parse as TypeScript")
     assert "src/ok.ts" not in reasons and "cmd/main.go" not in reasons
+
+
+def test_slash_slash_suppressions_work_in_typescript_and_go(tmp_path):
+    (tmp_path / "api.ts").write_text(
+        'import https from "https";\n'
+        "// reviewer: ignore[tls-verification-disabled] talks to the local dev proxy only\n"
+        "export const agent = new https.Agent({ rejectUnauthorized: false });\n"
+    )
+    (tmp_path / "client.go").write_text(
+        'package client\n\nimport "crypto/tls"\n\n'
+        "var Config = &tls.Config{InsecureSkipVerify: true} "
+        "// reviewer: ignore[tls-verification-disabled] test cluster\n"
+    )
+    findings = json.loads(run("scan", tmp_path, "--format", "json", "--no-cache").stdout)[
+        "findings"]
+    tls = {f["path"]: f for f in findings if f["rule"] == "tls-verification-disabled"}
+    assert tls["api.ts"]["suppression_reason"] == "talks to the local dev proxy only"
+    assert tls["client.go"]["suppression_reason"] == "test cluster"
