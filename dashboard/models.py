@@ -105,6 +105,9 @@ class Commit(models.Model):
     message = models.TextField()
     findings_introduced = models.PositiveIntegerField(default=0)
     findings_fixed = models.PositiveIntegerField(default=0)
+    # {"critical": 1, "medium": 2}: what "new vs fixed per week by severity" sums.
+    introduced_by_severity = models.JSONField(default=dict)
+    fixed_by_severity = models.JSONField(default=dict)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -221,3 +224,25 @@ class ApiChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change} {self.subject}"
+
+
+class FindingEvent(models.Model):
+    """What happened to a finding in a commit: its history, one row per event."""
+
+    class Kind(models.TextChoices):
+        INTRODUCED = "introduced", "Introduced"
+        FIXED = "fixed", "Fixed"
+        REOPENED = "reopened", "Reopened (regression)"
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="finding_events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "commit", "kind"],
+                                    name="uniq_finding_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.commit}"

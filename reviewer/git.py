@@ -22,7 +22,8 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1d"
+# %aN/%aE (capital N/E) apply the repository's .mailmap: one engineer, one author.
+LOG_FORMAT = "%x1e%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cN%x00%cE%x00%cI%x00%B%x1d"
 
 
 class GitError(Exception):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dashboard.models import ApiChange, Commit, FileChange, Finding, Repository, SkippedFile
+from dashboard.models import (
+    ApiChange,
+    Commit,
+    FileChange,
+    Finding,
+    FindingEvent,
+    Repository,
+    SkippedFile,
+)
 from reviewer.engine import CommitReview
 from reviewer.rules import rule_by_id
 
@@ -59,6 +69,7 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
             ],
             ignore_conflicts=True,
         )
+        events: list[FindingEvent] = []
         for found in review.introduced:
             rule = rule_by_id(found.rule_id)
             finding, created = Finding.objects.get_or_create(
@@ -79,7 +90,10 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                     "introduced_in": commit,
                 },
             )
-            if not created and finding.status == Finding.Status.FIXED:
+            if created:
+                events.append(FindingEvent(finding=finding, commit=commit,
+                                           kind=FindingEvent.Kind.INTRODUCED))
+            elif finding.status == Finding.Status.FIXED:
                 # The same code came back: one finding, reopened and marked as a regression.
                 Finding.objects.filter(pk=finding.pk).update(
                     status=Finding.Status.OPEN,
@@ -89,15 +103,25 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                     end_line=found.end_line,
                     updated_at=timezone.now(),
                 )
-        fixed = Finding.objects.filter(
+                events.append(FindingEvent(finding=finding, commit=commit,
+                                           kind=FindingEvent.Kind.REOPENED))
+        fixed_findings = list(Finding.objects.filter(
             repository=repository,
             fingerprint__in=[f.fingerprint for f in review.fixed],
             status=Finding.Status.OPEN,
-        ).update(status=Finding.Status.FIXED, fixed_in=commit, updated_at=timezone.now())
+        ).values_list("pk", "severity"))
+        Finding.objects.filter(pk__in=[pk for pk, _ in fixed_findings]).update(
+            status=Finding.Status.FIXED, fixed_in=commit, updated_at=timezone.now())
+        events += [FindingEvent(finding_id=pk, commit=commit, kind=FindingEvent.Kind.FIXED)
+                   for pk, _ in fixed_findings]
+        FindingEvent.objects.bulk_create(events, ignore_conflicts=True)
         commit.findings_introduced = len(review.introduced)
-        commit.findings_fixed = fixed
+        commit.findings_fixed = len(fixed_findings)
+        commit.introduced_by_severity = dict(Counter(f.severity for f in review.introduced))
+        commit.fixed_by_severity = dict(Counter(severity for _, severity in fixed_findings))
         commit.reviewed_at = timezone.now()
-        commit.save(update_fields=["findings_introduced", "findings_fixed", "reviewed_at"])
+        commit.save(update_fields=["findings_introduced", "findings_fixed", "reviewed_at",
+                                   "introduced_by_severity", "fixed_by_severity"])
         Repository.objects.filter(pk=repository.pk).update(
             commits_reviewed=F("commits_reviewed") + 1
         )

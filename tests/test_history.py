@@ -1,0 +1,91 @@
+"""A finding's life through a real history, authors through .mailmap, concurrent reviews."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from dashboard.models import Commit, Finding, FindingEvent, Repository
+from dashboard.services.reviews import review_repository
+from reviewer.git import write_commit
+from tests.factories import RepositoryFactory, TeamFactory
+
+SQLI = 'def find(cur, uid):\n    cur.execute(f"SELECT * FROM users WHERE id = {uid}")\n'
+SAFE = 'def find(cur, uid):\n    cur.execute("SELECT * FROM users WHERE id = %s", (uid,))\n'
+
+
+def review(team, path) -> Repository:
+    repository = RepositoryFactory(team=team, url=str(path), status="queued")
+    assert review_repository(repository.pk) == "ready"
+    return repository
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finding_is_one_row_through_moves_fixes_and_regressions(team, tmp_path):
+    repo = tmp_path / "svc"
+    shas = [
+        write_commit(repo, {"app/db.py": SQLI}, "introduce"),
+        write_commit(repo, {"app/db.py": "import os\n" * 30 + SQLI}, "shift down 30 lines"),
+        write_commit(repo, {"app/db.py": "import os\n" * 30 + SAFE}, "fix"),
+        write_commit(repo, {"app/db.py": "import os\n" * 30 + SQLI}, "regress"),
+    ]
+    repository = review(team, repo)
+    finding = repository.findings.get(rule_id="sql-injection")
+    assert finding.introduced_in.sha == shas[0]
+    assert finding.status == "open" and finding.is_regression and finding.fixed_in is None
+    assert finding.line == 32
+    events = [(e.kind, e.commit.sha) for e in
+              finding.events.select_related("commit").order_by("commit__committed_at", "pk")]
+    assert events == [("introduced", shas[0]), ("fixed", shas[2]), ("reopened", shas[3])]
+    fix = Commit.objects.get(sha=shas[2])
+    assert fix.fixed_by_severity == {"critical": 1}
+    assert "critical" not in Commit.objects.get(sha=shas[1]).introduced_by_severity
+
+
+@pytest.mark.django_db(transaction=True)
+def test_authors_are_normalized_through_mailmap(team, tmp_path):
+    repo = tmp_path / "svc"
+    write_commit(repo, {"a.py": "x = 1\n", ".mailmap": "Alice Moreau <alice@corp.example> "
+                        "<alice@laptop.local>\n"}, "one", author=("alice", "alice@laptop.local"))
+    write_commit(repo, {"b.py": "y = 2\n"}, "two", author=("Alice Moreau", "alice@corp.example"))
+    repository = review(team, repo)
+    authors = set(repository.commits.values_list("author_name", "author_email"))
+    assert authors == {("Alice Moreau", "alice@corp.example")}
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_reviews_leave_the_same_state_as_one(team, tmp_path):
+    assert connection.vendor == "postgresql"
+    repo = tmp_path / "svc"
+    for index in range(12):
+        write_commit(repo, {f"app/m{index}.py": SQLI.replace("find", f"find{index}")},
+                     f"commit {index}")
+    single = review(team, repo)
+    expected = (single.commits.count(), single.findings.count(),
+                FindingEvent.objects.filter(finding__repository=single).count())
+
+    racing = RepositoryFactory(team=TeamFactory(), url=str(repo), name="racing",
+                               status="queued")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(review_repository(racing.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) in (["busy", "ready"], ["ready", "ready"])
+    racing.refresh_from_db()
+    assert racing.status == "ready"
+    assert (racing.commits.count(), racing.findings.count(),
+            FindingEvent.objects.filter(finding__repository=racing).count()) == expected
+    assert Finding.objects.filter(repository=racing).values("fingerprint").distinct().count() \
+        == expected[1]
