@@ -233,10 +233,13 @@ class FindingEvent(models.Model):
         INTRODUCED = "introduced", "Introduced"
         FIXED = "fixed", "Fixed"
         REOPENED = "reopened", "Reopened (regression)"
+        MOVED = "moved", "Moved"
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
     commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="finding_events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # For moves: {"from": "old/path.py:12", "to": "new/path.py:40"}.
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

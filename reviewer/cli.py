@@ -176,6 +176,7 @@ def _review_or_scan(args: argparse.Namespace) -> int:
                     sha = review.commit.sha
                     events += [Event(f, "introduced", sha) for f in review.introduced]
                     events += [Event(f, "fixed", sha) for f in review.fixed]
+                    events += [Event(after, "moved", sha) for _, after in review.moved]
                     skips += [SkipEvent(s, sha) for s in review.skips]
             except GitError as error:
                 print(f"reviewer: {error}", file=sys.stderr)

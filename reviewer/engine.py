@@ -37,6 +37,9 @@ class CommitReview:
     fixed: list[Finding] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
     api_changes: list[ApiChange] = field(default_factory=list)
+    # (before, after): the same flagged code that moved to another file or function in this
+    # commit; neither a fix nor a new finding.
+    moved: list[tuple[Finding, Finding]] = field(default_factory=list)
 
 
 # Cheap substring tests that rule a file out of API extraction before any parsing.
@@ -174,6 +177,7 @@ class Reviewer:
         review = CommitReview(commit=commit)
         for diff in commit.files:
             self._review_file(diff, review)
+        _pair_moves(review)
         self._review_commit_rules(commit, review)
         self._review_api(commit, review)
         return review
@@ -308,3 +312,25 @@ class Reviewer:
                     severity=self.config.severity_overrides.get(
                         match.rule_id, str(rule_by_id(match.rule_id).severity)),
                 ))
+
+
+def _pair_moves(review: CommitReview) -> None:
+    """A finding that disappears in one place while the same rule flags the same code
+    elsewhere in the same commit has moved (file renamed, code moved to another function
+    or file): keep its identity instead of reporting a fix and a new finding."""
+    if not review.fixed or not review.introduced:
+        return
+    waiting: dict[tuple[str, str], list[Finding]] = {}
+    for gone in review.fixed:
+        if gone.code:
+            waiting.setdefault((gone.rule_id, gone.code), []).append(gone)
+    introduced = []
+    for new in review.introduced:
+        candidates = waiting.get((new.rule_id, new.code))
+        if candidates:
+            review.moved.append((candidates.pop(0), new))
+        else:
+            introduced.append(new)
+    moved_away = {id(before) for before, _ in review.moved}
+    review.fixed = [f for f in review.fixed if id(f) not in moved_away]
+    review.introduced = introduced

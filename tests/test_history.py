@@ -89,3 +89,29 @@ def test_two_concurrent_reviews_leave_the_same_state_as_one(team, tmp_path):
             FindingEvent.objects.filter(finding__repository=racing).count()) == expected
     assert Finding.objects.filter(repository=racing).values("fingerprint").distinct().count() \
         == expected[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renaming_the_file_or_moving_the_code_records_a_move_not_a_fix(team, tmp_path):
+    repo = tmp_path / "svc"
+    moved_function = SQLI.replace("def find(", "def lookup(")
+    shas = [
+        write_commit(repo, {"app/db.py": SQLI}, "introduce"),
+        write_commit(repo, {"app/db.py": None, "app/queries.py": SQLI}, "rename the module"),
+        write_commit(repo, {"app/queries.py": None,
+                            "app/users/repo.py": "import os\n\n" + moved_function},
+                     "move it into another function and file"),
+    ]
+    repository = review(team, repo)
+    finding = repository.findings.get(rule_id="sql-injection")
+    assert finding.status == "open" and not finding.is_regression
+    assert finding.introduced_in.sha == shas[0]
+    assert (finding.path, finding.line) == ("app/users/repo.py", 4)
+    events = [(e.kind, e.commit.sha, e.detail) for e in
+              finding.events.select_related("commit").order_by("commit__committed_at", "pk")]
+    assert events == [
+        ("introduced", shas[0], {}),
+        ("moved", shas[1], {"from": "app/db.py:2", "to": "app/queries.py:2"}),
+        ("moved", shas[2], {"from": "app/queries.py:2", "to": "app/users/repo.py:4"}),
+    ]
+    assert repository.findings.filter(rule_id="sql-injection").count() == 1

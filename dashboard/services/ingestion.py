@@ -105,6 +105,24 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                 )
                 events.append(FindingEvent(finding=finding, commit=commit,
                                            kind=FindingEvent.Kind.REOPENED))
+        for before, after in review.moved:
+            moved = Finding.objects.filter(
+                repository=repository, fingerprint=before.fingerprint,
+                status=Finding.Status.OPEN,
+            ).first()
+            clash = Finding.objects.filter(repository=repository,
+                                           fingerprint=after.fingerprint).exists()
+            if moved is None or clash:
+                continue
+            Finding.objects.filter(pk=moved.pk).update(
+                fingerprint=after.fingerprint, path=after.path, line=after.line,
+                end_line=after.end_line, updated_at=timezone.now(),
+            )
+            events.append(FindingEvent(
+                finding=moved, commit=commit, kind=FindingEvent.Kind.MOVED,
+                detail={"from": f"{before.path}:{before.line}",
+                        "to": f"{after.path}:{after.line}"},
+            ))
         fixed_findings = list(Finding.objects.filter(
             repository=repository,
             fingerprint__in=[f.fingerprint for f in review.fixed],
