@@ -175,6 +175,10 @@ class Finding(models.Model):
     end_line = models.PositiveIntegerField()
     message = models.TextField()
     code = models.TextField(blank=True)
+    # From .reviewer.toml's service map or the monorepo layout, else the repository's name.
+    service = models.CharField(max_length=200, blank=True, db_index=True)
+    # Owners from CODEOWNERS at review time, e.g. "@org/billing".
+    owners = models.JSONField(default=list, blank=True)
     # The reason given in a `# reviewer: ignore[rule] reason` comment, when suppressed in code.
     suppressed_reason = models.TextField(blank=True)
     is_suppressed = models.BooleanField(default=False)

@@ -115,3 +115,25 @@ def test_renaming_the_file_or_moving_the_code_records_a_move_not_a_fix(team, tmp
         ("moved", shas[2], {"from": "app/queries.py:2", "to": "app/users/repo.py:4"}),
     ]
     assert repository.findings.filter(rule_id="sql-injection").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_findings_belong_to_services_and_owners(team, tmp_path):
+    repo = tmp_path / "platform"
+    write_commit(repo, {
+        "services/billing/app/db.py": SQLI,
+        "apps/web/db.py": SQLI.replace("find", "find_web"),
+        "legacy/payments/db.py": SQLI.replace("find", "find_legacy"),
+        "tools/db.py": SQLI.replace("find", "find_tool"),
+        ".reviewer.toml": '[reviewer.services]\n"legacy/payments/*" = "payments"\n',
+        ".github/CODEOWNERS": "* @org/platform\n/services/billing/ @org/billing\n",
+    }, "monorepo")
+    repository = review(team, repo)
+    rows = {f.path: (f.service, f.owners)
+            for f in repository.findings.filter(rule_id="sql-injection")}
+    assert rows == {
+        "services/billing/app/db.py": ("billing", ["@org/billing"]),
+        "apps/web/db.py": ("web", ["@org/platform"]),
+        "legacy/payments/db.py": ("payments", ["@org/platform"]),
+        "tools/db.py": (repository.name, ["@org/platform"]),
+    }

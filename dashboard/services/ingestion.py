@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
@@ -17,12 +18,30 @@ from dashboard.models import (
     Repository,
     SkippedFile,
 )
+from reviewer.config import DEFAULT_CONFIG, ReviewConfig
 from reviewer.engine import CommitReview
+from reviewer.ownership import CodeOwners, service_for
 from reviewer.rules import rule_by_id
 
 
-def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit:
+@dataclass(frozen=True)
+class Ownership:
+    """How paths map to services and owners for this repository (config at the head)."""
+
+    config: ReviewConfig = DEFAULT_CONFIG
+    codeowners: CodeOwners | None = None
+
+    def service(self, repository: Repository, path: str) -> str:
+        return service_for(path, self.config) or repository.name
+
+    def owners(self, path: str) -> list[str]:
+        return list(self.codeowners.owners_for(path)) if self.codeowners else []
+
+
+def ingest_commit_review(repository: Repository, review: CommitReview,
+                         ownership: Ownership | None = None) -> Commit:
     """Idempotent: a commit that is already stored as reviewed is left as it is."""
+    ownership = ownership or Ownership()
     data = review.commit
     with transaction.atomic():
         commit, _ = Commit.objects.get_or_create(
@@ -85,6 +104,8 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                     "end_line": found.end_line,
                     "message": found.message,
                     "code": found.code,
+                    "service": ownership.service(repository, found.path),
+                    "owners": ownership.owners(found.path),
                     "is_suppressed": found.suppressed is not None,
                     "suppressed_reason": found.suppressed or "",
                     "introduced_in": commit,
@@ -116,7 +137,8 @@ def ingest_commit_review(repository: Repository, review: CommitReview) -> Commit
                 continue
             Finding.objects.filter(pk=moved.pk).update(
                 fingerprint=after.fingerprint, path=after.path, line=after.line,
-                end_line=after.end_line, updated_at=timezone.now(),
+                end_line=after.end_line, service=ownership.service(repository, after.path),
+                owners=ownership.owners(after.path), updated_at=timezone.now(),
             )
             events.append(FindingEvent(
                 finding=moved, commit=commit, kind=FindingEvent.Kind.MOVED,

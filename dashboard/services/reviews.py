@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.models import Commit, Repository
-from dashboard.services.ingestion import ingest_commit_review
+from dashboard.services.ingestion import Ownership, ingest_commit_review
 from dashboard.services.repositories import clone_url
 from reviewer.cache import BlobCache
 from reviewer.config import CONFIG_FILE, DEFAULT_CONFIG, ConfigError, ReviewConfig
 from reviewer.engine import Reviewer
 from reviewer.git import EmptyRepository, GitError, GitRepository
+from reviewer.ownership import CODEOWNERS_PATHS, CodeOwners
 from reviewer.rules import all_rules
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,14 @@ def _review_commits(repository: Repository, mirror: GitRepository, branch: str) 
         commits_total=reviewed + pending,
     )
     config, config_error = load_config(mirror, head)
+    ownership = Ownership(config=config, codeowners=load_codeowners(mirror, head))
     Repository.objects.filter(pk=repository.pk).update(config_error=config_error)
     cache = BlobCache(settings.REVIEWER_CACHE_DIR, namespace=config.analysis_key)
     try:
         engine = Reviewer(mirror, cache=cache, config=config)
         for review in engine.review_range(rev_range):
             # Already-reviewed commits are left as they are by ingestion itself.
-            ingest_commit_review(repository, review)
+            ingest_commit_review(repository, review, ownership)
     finally:
         cache.close()
     _finish(
@@ -121,6 +123,14 @@ def load_config(mirror: GitRepository, head: str) -> tuple[ReviewConfig, str]:
         return DEFAULT_CONFIG, f"{CONFIG_FILE} is not UTF-8 text; the defaults were used."
     except ConfigError as error:
         return DEFAULT_CONFIG, f"{error}. The defaults were used."
+
+
+def load_codeowners(mirror: GitRepository, head: str) -> CodeOwners | None:
+    for path in CODEOWNERS_PATHS:
+        data = mirror.read_path(head, path)
+        if data is not None:
+            return CodeOwners.parse(data.decode("utf-8", "replace"))
+    return None
 
 
 def _is_ancestor(mirror: GitRepository, ancestor: str, head: str) -> bool:
