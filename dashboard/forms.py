@@ -38,6 +38,8 @@ class FindingFilterForm(forms.Form):
     )
     repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     rule = forms.ChoiceField(required=False)
+    include_hidden = forms.BooleanField(
+        required=False, label="Include false positives and suppressed")
 
     def __init__(self, *args, repositories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,3 +58,13 @@ class FindingFilterForm(forms.Form):
     def severities(self) -> list[str]:
         chosen = self.cleaned_data.get("severity") or []
         return [s for s in SEVERITY_ORDER if s in chosen]
+
+
+class TriageForm(forms.Form):
+    state = forms.ChoiceField(choices=[("", "Untriaged"), ("false_positive", "False positive"),
+                                       ("wont_fix", "Won't fix"),
+                                       ("accepted_risk", "Accepted risk")], required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           max_length=2000)
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text="Accepted risks only: reopens by itself after it.")

@@ -188,6 +188,13 @@ class Finding(models.Model):
         Commit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_regression = models.BooleanField(default=False)
+    # Triage follows the row, i.e. the fingerprint, into every later commit.
+    triage = models.CharField(max_length=16, blank=True, default="",
+                              choices=[("", "Untriaged"), ("false_positive", "False positive"),
+                                       ("wont_fix", "Won't fix"),
+                                       ("accepted_risk", "Accepted risk")])
+    triage_note = models.TextField(blank=True)
+    triage_expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -253,3 +260,23 @@ class FindingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} in {self.commit}"
+
+
+class TriageEvent(models.Model):
+    """The audit trail of a finding's triage: who changed it, when, from what to what."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="triage_events")
+    # None when the system changed it (an accepted risk that expired).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or 'untriaged'} -> {self.to_state or 'untriaged'}"

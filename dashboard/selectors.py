@@ -29,9 +29,14 @@ def visible_findings(user: AbstractBaseUser) -> QuerySet[Finding]:
     return Finding.objects.filter(repository__in=visible_repositories(user))
 
 
+def counted(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """What counts and charts include by default: not false positives, not suppressed."""
+    return findings.exclude(triage="false_positive").exclude(is_suppressed=True)
+
+
 def open_findings_by_severity(findings: QuerySet[Finding]) -> list[dict]:
     counts = dict(
-        findings.filter(status=Finding.Status.OPEN)
+        counted(findings).filter(status=Finding.Status.OPEN)
         .values_list("severity")
         .annotate(n=Count("pk"))
         .values_list("severity", "n")
@@ -41,7 +46,7 @@ def open_findings_by_severity(findings: QuerySet[Finding]) -> list[dict]:
 
 def open_findings_by_rule(findings: QuerySet[Finding]) -> dict[str, int]:
     return dict(
-        findings.filter(status=Finding.Status.OPEN)
+        counted(findings).filter(status=Finding.Status.OPEN)
         .values_list("rule_id")
         .annotate(n=Count("pk"))
         .values_list("rule_id", "n")
@@ -55,7 +60,10 @@ def filter_findings(
     status: str | None = Finding.Status.OPEN,
     repository_id: int | None = None,
     rule_id: str | None = None,
+    include_hidden: bool = False,
 ) -> QuerySet[Finding]:
+    if not include_hidden:
+        findings = counted(findings)
     if severities:
         findings = findings.filter(severity__in=severities)
     if status:
@@ -75,7 +83,9 @@ def repositories_with_open_counts(user: AbstractBaseUser) -> QuerySet[Repository
     return (
         visible_repositories(user)
         .select_related("team")
-        .annotate(open_findings=Count("findings", filter=Q(findings__status=Finding.Status.OPEN)))
+        .annotate(open_findings=Count("findings", filter=Q(findings__status=Finding.Status.OPEN)
+                                      & ~Q(findings__triage="false_positive")
+                                      & Q(findings__is_suppressed=False)))
         .order_by("name")
     )
 

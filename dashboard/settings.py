@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.tasks.review_all_repositories",
         "schedule": REVIEW_INTERVAL_SECONDS,
     },
+    "reopen-expired-risks": {
+        "task": "dashboard.tasks.reopen_expired_risks",
+        "schedule": 3600,
+    },
 }
 
 LOGGING = {

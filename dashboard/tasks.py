@@ -1,5 +1,7 @@
 """Celery tasks: thin shells that take ids and call one service."""
 
+from datetime import date
+
 from celery import shared_task
 
 from dashboard.models import Repository
@@ -19,3 +21,11 @@ def review_all_repositories() -> int:
     for repository_id in ids:
         enqueue_review(repository_id)
     return len(ids)
+
+
+@shared_task(name="dashboard.tasks.reopen_expired_risks")
+def reopen_expired_risks(today: str | None = None) -> int:
+    """Daily: accepted risks past their expiry date reopen. `today` (ISO) for backfills."""
+    from dashboard.services import triage
+
+    return triage.reopen_expired_risks(date.fromisoformat(today) if today else date.today())

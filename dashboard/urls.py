@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("findings/", findings.finding_list, name="finding-list"),
     path("findings/<int:pk>/", findings.finding_detail, name="finding-detail"),
+    path("findings/<int:pk>/triage/", findings.finding_triage, name="finding-triage"),
     path("rules/", rules.rule_list, name="rule-list"),
     path("rules/<slug:rule_id>/", rules.rule_detail, name="rule-detail"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

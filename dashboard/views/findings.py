@@ -1,8 +1,10 @@
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from dashboard import selectors
-from dashboard.forms import FindingFilterForm
+from dashboard.forms import FindingFilterForm, TriageForm
+from dashboard.services import triage
 from reviewer.rules import rule_by_id
 
 PAGE_SIZE = 50
@@ -19,6 +21,7 @@ def finding_list(request):
             status=form.status_filter(),
             repository_id=form.cleaned_data.get("repository"),
             rule_id=form.cleaned_data.get("rule") or None,
+            include_hidden=form.cleaned_data.get("include_hidden") or False,
         )
     else:
         findings = selectors.filter_findings(findings)
@@ -32,6 +35,40 @@ def finding_list(request):
     return render(request, template, context)
 
 
+@require_POST
+def finding_triage(request, pk: int):
+    finding = get_object_or_404(selectors.visible_findings(request.user), pk=pk)
+    form = TriageForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            triage.triage_finding(finding, request.user, form.cleaned_data["state"],
+                                  form.cleaned_data["note"], form.cleaned_data["expires_on"])
+        except triage.TriageError as problem:
+            error = str(problem)
+    else:
+        error = "Check the triage form: " + "; ".join(
+            f"{name}: {', '.join(messages)}" for name, messages in form.errors.items())
+    if request.htmx:
+        response = render(request, "findings/detail.html#triage",
+                          _triage_context(finding, error))
+        if error:
+            response.status_code = 422
+        return response
+    return redirect("finding-detail", pk=finding.pk)
+
+
+def _triage_context(finding, error=None) -> dict:
+    finding.refresh_from_db()
+    return {
+        "finding": finding,
+        "triage_form": TriageForm(initial={"state": finding.triage, "note": finding.triage_note,
+                                           "expires_on": finding.triage_expires_on}),
+        "triage_events": finding.triage_events.select_related("user")[:50],
+        "triage_error": error,
+    }
+
+
 def finding_detail(request, pk: int):
     finding = get_object_or_404(
         selectors.visible_findings(request.user).select_related(
@@ -40,7 +77,7 @@ def finding_detail(request, pk: int):
         pk=pk,
     )
     context = {
-        "finding": finding,
+        **_triage_context(finding),
         "rule": rule_by_id(finding.rule_id),
         "hunk": selectors.introducing_hunk(finding),
     }
