@@ -15,5 +15,6 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "url", "status", "last_reviewed_at"]
+    list_display = ["name", "team", "url", "status", "review_interval_minutes",
+                    "last_reviewed_at"]
     exclude = ["credentials"]

@@ -67,6 +67,9 @@ class Repository(models.Model):
     commits_total = models.PositiveIntegerField(default=0)
     commits_reviewed = models.PositiveIntegerField(default=0)
     reviewed_head = models.CharField(max_length=40, blank=True)
+    # How often beat re-reviews this repository (REVIEW_INTERVAL_SECONDS is how often beat
+    # looks; each repository is only queued once its own interval has passed).
+    review_interval_minutes = models.PositiveIntegerField(default=15)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(

@@ -1,10 +1,10 @@
 """Celery tasks: thin shells that take ids and call one service."""
 
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
+from django.utils import timezone
 
-from dashboard.models import Repository
 from dashboard.services import reviews
 from dashboard.services.dispatch import enqueue_review
 
@@ -15,9 +15,13 @@ def review_repository(repository_id: int) -> str:
 
 
 @shared_task(name="dashboard.tasks.review_all_repositories")
-def review_all_repositories() -> int:
-    """Fan out one review task per repository; each task claims its own lease."""
-    ids = list(Repository.objects.values_list("pk", flat=True))
+def review_all_repositories(now: str | None = None) -> int:
+    """Fan out one review task per repository that is due; each task claims its own lease.
+    `now` (ISO) makes the schedule repeatable in tests and backfills."""
+    from dashboard.services.reviews import repositories_due
+
+    moment = datetime.fromisoformat(now) if now else timezone.now()
+    ids = repositories_due(moment)
     for repository_id in ids:
         enqueue_review(repository_id)
     return len(ids)

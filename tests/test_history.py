@@ -1,6 +1,7 @@
 """A finding's life through a real history, authors through .mailmap, concurrent reviews."""
 
 import threading
+from datetime import UTC
 
 import pytest
 from django.db import connection
@@ -137,3 +138,19 @@ def test_findings_belong_to_services_and_owners(team, tmp_path):
         "legacy/payments/db.py": ("payments", ["@org/platform"]),
         "tools/db.py": (repository.name, ["@org/platform"]),
     }
+
+
+@pytest.mark.django_db
+def test_beat_queues_only_repositories_whose_own_interval_has_passed(team):
+    from datetime import datetime, timedelta
+
+    from dashboard.services.reviews import repositories_due
+
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    never = RepositoryFactory(team=team, last_reviewed_at=None)
+    due = RepositoryFactory(team=team, last_reviewed_at=now - timedelta(minutes=20))
+    fresh = RepositoryFactory(team=team, last_reviewed_at=now - timedelta(minutes=5))
+    hourly = RepositoryFactory(team=team, last_reviewed_at=now - timedelta(minutes=30),
+                               review_interval_minutes=60)
+    assert set(repositories_due(now)) == {never.pk, due.pk}
+    assert fresh.pk not in repositories_due(now) and hourly.pk not in repositories_due(now)

@@ -111,6 +111,17 @@ def _review_commits(repository: Repository, mirror: GitRepository, branch: str) 
     return Repository.Status.READY
 
 
+def repositories_due(now) -> list[int]:
+    """Repositories whose own review interval has passed (or never reviewed)."""
+    due = []
+    for pk, last, minutes in Repository.objects.values_list(
+        "pk", "last_reviewed_at", "review_interval_minutes"
+    ):
+        if last is None or last + timedelta(minutes=minutes) <= now:
+            due.append(pk)
+    return due
+
+
 def load_config(mirror: GitRepository, head: str) -> tuple[ReviewConfig, str]:
     """The repository's .reviewer.toml at `head`, or the defaults and the reason why."""
     data = mirror.read_path(head, CONFIG_FILE)
