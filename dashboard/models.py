@@ -15,6 +15,8 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_ORDER = [choice.value for choice in Severity]
+TRIAGE_STATES = [("", "Untriaged"), ("false_positive", "False positive"),
+                 ("wont_fix", "Won't fix"), ("accepted_risk", "Accepted risk")]
 
 
 class Team(models.Model):
@@ -192,10 +194,7 @@ class Finding(models.Model):
     )
     is_regression = models.BooleanField(default=False)
     # Triage follows the row, i.e. the fingerprint, into every later commit.
-    triage = models.CharField(max_length=16, blank=True, default="",
-                              choices=[("", "Untriaged"), ("false_positive", "False positive"),
-                                       ("wont_fix", "Won't fix"),
-                                       ("accepted_risk", "Accepted risk")])
+    triage = models.CharField(max_length=16, blank=True, default="", choices=TRIAGE_STATES)
     triage_note = models.TextField(blank=True)
     triage_expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -272,8 +271,8 @@ class TriageEvent(models.Model):
     # None when the system changed it (an accepted risk that expired).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                              on_delete=models.SET_NULL)
-    from_state = models.CharField(max_length=16, blank=True)
-    to_state = models.CharField(max_length=16, blank=True)
+    from_state = models.CharField(max_length=16, blank=True, choices=TRIAGE_STATES)
+    to_state = models.CharField(max_length=16, blank=True, choices=TRIAGE_STATES)
     note = models.TextField(blank=True)
     expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

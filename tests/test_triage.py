@@ -28,7 +28,7 @@ def test_marking_a_false_positive_updates_the_page_and_the_counts(lead_client, l
                                 headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
-    assert "False positive" in body and "lena: untriaged → false_positive" in body
+    assert "False positive" in body and "lena: Untriaged → False positive" in body
     after = lead_client.get(reverse("overview")).content.decode()
     assert '<span class="count">0</span> <span class="label">Critical' in after
     listing = lead_client.get(reverse("finding-list")).content.decode()
