@@ -99,6 +99,11 @@ def build(repo: Path, wheels: Path, seed: int = 7) -> int:
         package = rng.choice([p for p, q in queues.items() if q])
         batches.append(queues[package].pop(0))
 
+    return fast_import(repo, batches, rng)
+
+
+def fast_import(repo: Path, batches: list, rng: random.Random) -> int:
+    """Write `batches` (lists of (path, bytes or None to delete)) as commits on main."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     stream = io.BytesIO()
     for number, batch in enumerate(batches):

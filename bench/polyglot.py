@@ -17,7 +17,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench.history import AUTHORS, START, commit_batches
+from bench.history import commit_batches, fast_import
 
 NPM_PACKAGES = {
     "express": ["4.17.1", "4.18.2", "4.19.2", "4.21.0", "5.0.0"],
@@ -72,7 +72,7 @@ def build_npm(repo: Path, cache: Path, seed: int = 11) -> int:
             steps += commit_batches(changes, rng)
             previous = current
         per_package[package] = steps
-    return _fast_import(repo, _interleave(per_package, rng), rng)
+    return fast_import(repo, _interleave(per_package, rng), rng)
 
 
 def go_sources(cache: Path) -> dict[str, bytes]:
@@ -116,7 +116,7 @@ def build_go(repo: Path, cache: Path, seed: int = 13) -> int:
             lines.insert(at, b"// reviewed: keep behaviour, clarify intent")
             edits.append((path, b"\n".join(lines)))
     batches = _interleave(steps, rng) + commit_batches(edits, rng)
-    return _fast_import(repo, batches, rng)
+    return fast_import(repo, batches, rng)
 
 
 def _interleave(per_key: dict[str, list], rng: random.Random) -> list:
@@ -126,27 +126,3 @@ def _interleave(per_key: dict[str, list], rng: random.Random) -> list:
         key = rng.choice([k for k, q in queues.items() if q])
         batches.append(queues[key].pop(0))
     return batches
-
-
-def _fast_import(repo: Path, batches: list, rng: random.Random) -> int:
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    stream = io.BytesIO()
-    for number, batch in enumerate(batches):
-        name, email = rng.choice(AUTHORS)
-        when = START + number * 3600
-        message = ("Update " + ", ".join(p.rsplit("/", 1)[-1] for p, _ in batch[:3])).encode()
-        stream.write(b"commit refs/heads/main\n")
-        stream.write(f"author {name} <{email}> {when} +0000\n".encode())
-        stream.write(f"committer {name} <{email}> {when} +0000\n".encode())
-        stream.write(b"data %d\n%s\n" % (len(message), message))
-        for path, data in batch:
-            if data is None:
-                stream.write(f"D {path}\n".encode())
-            else:
-                stream.write(f"M 100644 inline {path}\n".encode())
-                stream.write(b"data %d\n%s\n" % (len(data), data))
-        stream.write(b"\n")
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=stream.getvalue(),
-                   check=True)
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
-    return len(batches)
