@@ -89,7 +89,32 @@ def ingest_commit_review(repository: Repository, review: CommitReview,
             ignore_conflicts=True,
         )
         events: list[FindingEvent] = []
-        for found in review.introduced:
+        introduced = list(review.introduced)
+        fixed = list(review.fixed)
+        for before, after in review.moved:
+            moved = Finding.objects.filter(
+                repository=repository, fingerprint=before.fingerprint,
+                status=Finding.Status.OPEN,
+            ).first()
+            clash = Finding.objects.filter(repository=repository,
+                                           fingerprint=after.fingerprint).exists()
+            if moved is None or clash:
+                # No open row to carry (e.g. a rule enabled since): an ordinary fix and a
+                # new finding, so nothing is lost.
+                introduced.append(after)
+                fixed.append(before)
+                continue
+            Finding.objects.filter(pk=moved.pk).update(
+                fingerprint=after.fingerprint, path=after.path, line=after.line,
+                end_line=after.end_line, service=ownership.service(repository, after.path),
+                owners=ownership.owners(after.path), updated_at=timezone.now(),
+            )
+            events.append(FindingEvent(
+                finding=moved, commit=commit, kind=FindingEvent.Kind.MOVED,
+                detail={"from": f"{before.path}:{before.line}",
+                        "to": f"{after.path}:{after.line}"},
+            ))
+        for found in introduced:
             rule = rule_by_id(found.rule_id)
             finding, created = Finding.objects.get_or_create(
                 repository=repository,
@@ -126,28 +151,9 @@ def ingest_commit_review(repository: Repository, review: CommitReview,
                 )
                 events.append(FindingEvent(finding=finding, commit=commit,
                                            kind=FindingEvent.Kind.REOPENED))
-        for before, after in review.moved:
-            moved = Finding.objects.filter(
-                repository=repository, fingerprint=before.fingerprint,
-                status=Finding.Status.OPEN,
-            ).first()
-            clash = Finding.objects.filter(repository=repository,
-                                           fingerprint=after.fingerprint).exists()
-            if moved is None or clash:
-                continue
-            Finding.objects.filter(pk=moved.pk).update(
-                fingerprint=after.fingerprint, path=after.path, line=after.line,
-                end_line=after.end_line, service=ownership.service(repository, after.path),
-                owners=ownership.owners(after.path), updated_at=timezone.now(),
-            )
-            events.append(FindingEvent(
-                finding=moved, commit=commit, kind=FindingEvent.Kind.MOVED,
-                detail={"from": f"{before.path}:{before.line}",
-                        "to": f"{after.path}:{after.line}"},
-            ))
         fixed_findings = list(Finding.objects.filter(
             repository=repository,
-            fingerprint__in=[f.fingerprint for f in review.fixed],
+            fingerprint__in=[f.fingerprint for f in fixed],
             status=Finding.Status.OPEN,
         ).values_list("pk", "severity"))
         Finding.objects.filter(pk__in=[pk for pk, _ in fixed_findings]).update(
@@ -155,9 +161,9 @@ def ingest_commit_review(repository: Repository, review: CommitReview,
         events += [FindingEvent(finding_id=pk, commit=commit, kind=FindingEvent.Kind.FIXED)
                    for pk, _ in fixed_findings]
         FindingEvent.objects.bulk_create(events, ignore_conflicts=True)
-        commit.findings_introduced = len(review.introduced)
+        commit.findings_introduced = len(introduced)
         commit.findings_fixed = len(fixed_findings)
-        commit.introduced_by_severity = dict(Counter(f.severity for f in review.introduced))
+        commit.introduced_by_severity = dict(Counter(f.severity for f in introduced))
         commit.fixed_by_severity = dict(Counter(severity for _, severity in fixed_findings))
         commit.reviewed_at = timezone.now()
         commit.save(update_fields=["findings_introduced", "findings_fixed", "reviewed_at",
