@@ -28,10 +28,6 @@ MAX_LINE_CHARS = 20_000
 SUPPRESSION = re.compile(r"(?:#|//|--)\s*reviewer:\s*ignore\[([\w\-, ]+)\]\s*(.*)")
 
 
-def language_of(path: str) -> str:
-    return kind_of(path).language
-
-
 @dataclass(slots=True)
 class Prepared:
     """A decoded file ready for the rules, or the reason it cannot be analyzed."""
@@ -67,7 +63,7 @@ def active_rules(config: ReviewConfig) -> list[Rule]:
     return [rule for rule in all_rules() if rule.id not in config.disabled]
 
 
-def ruff_codes_for(rules: list[Rule], kinds: set[FileKind]) -> dict[str, Rule]:
+def ruff_codes_for(rules: list[Rule]) -> dict[str, Rule]:
     mapping: dict[str, Rule] = {}
     for rule in rules:
         for code in rule.ruff_codes:
@@ -85,7 +81,7 @@ def analyze_batch(
         text, reason = decode(data)
         prepared[key] = Prepared(kind=kind_of(path), text=text, skip_reason=reason)
 
-    code_map = ruff_codes_for(rules, set())
+    code_map = ruff_codes_for(rules)
     ruff_inputs = {
         key: (items[key][0], item.text)
         for key, item in prepared.items()
@@ -142,42 +138,37 @@ def _get_pool() -> ProcessPoolExecutor:
     return _pool
 
 
-def _analyze_all(prepared: dict[str, Prepared], config: ReviewConfig) -> dict[str, FileAnalysis]:
-    """Our own rules over every prepared file, on every core when the batch is large."""
-    workers = _workers()
-    if len(prepared) < PARALLEL_MIN_FILES or workers < 2:
-        return _analyze_chunk(list(prepared.items()), config)
+def _parallel(function, items: list, size, *extra) -> dict:
+    """`function(chunk, *extra) -> dict` over `items`, on every core when there are many.
+
+    Big and small items are interleaved so the chunks cost about the same; a broken pool
+    (or a process that may not have children) falls back to this process.
+    """
     global _pool
-    # Interleave so big and small files spread evenly over the chunks.
-    items = sorted(prepared.items(), key=lambda kv: len(kv[1].text or ""), reverse=True)
-    chunks = [items[i::workers * 2] for i in range(workers * 2)]
+    workers = _workers()
+    if len(items) < PARALLEL_MIN_FILES or workers < 2:
+        return function(items, *extra)
+    ordered = sorted(items, key=size, reverse=True)
+    chunks = [ordered[i::workers * 2] for i in range(workers * 2)]
     try:
-        pool = _get_pool()
-        results: dict[str, FileAnalysis] = {}
-        for part in pool.map(_analyze_chunk, chunks, [config] * len(chunks)):
+        results: dict = {}
+        for part in _get_pool().map(function, chunks, *([arg] * len(chunks) for arg in extra)):
             results.update(part)
         return results
     except (BrokenProcessPool, OSError, RuntimeError):
         _pool = None
-        return _analyze_chunk(list(prepared.items()), config)
+        return function(items, *extra)
+
+
+def _analyze_all(prepared: dict[str, Prepared], config: ReviewConfig) -> dict[str, FileAnalysis]:
+    """Our own rules over every prepared file."""
+    return _parallel(_analyze_chunk, list(prepared.items()),
+                     lambda item: len(item[1].text or ""), config)
 
 
 def extract_surfaces(items: list[tuple[str, str, str]]) -> dict[str, object]:
-    """API surfaces of many files, on every core when there are many: (key, path, text)."""
-    workers = _workers()
-    if len(items) < PARALLEL_MIN_FILES or workers < 2:
-        return _surface_chunk(items)
-    global _pool
-    items = sorted(items, key=lambda item: len(item[2]), reverse=True)
-    chunks = [items[i::workers * 2] for i in range(workers * 2)]
-    try:
-        results: dict[str, object] = {}
-        for part in _get_pool().map(_surface_chunk, chunks):
-            results.update(part)
-        return results
-    except (BrokenProcessPool, OSError, RuntimeError):
-        _pool = None
-        return _surface_chunk(items)
+    """API surfaces of many files: (key, path, text) -> surface or None (unreadable)."""
+    return _parallel(_surface_chunk, items, lambda item: len(item[2]))
 
 
 def _surface_chunk(items: list[tuple[str, str, str]]) -> dict[str, object]:

@@ -57,13 +57,23 @@ class BlobCache:
             self._db.close()
             self._db = None
 
-    def get(self, key: str) -> FileAnalysis | None:
+    def _lookup(self, key: str) -> FileAnalysis | None:
+        """From memory, else from disk (then kept in memory)."""
         entry = self._entries.get(key)
-        if entry is None and self._db is not None:
-            row = self._db.execute("SELECT payload FROM analysis WHERE key = ?", (key,)).fetchone()
-            if row is not None:
-                entry = _load(row[0])
-                self._entries[key] = entry
+        if entry is None:
+            payload = self._stored(key)
+            if payload is not None:
+                entry = self._entries[key] = _load(payload)
+        return entry
+
+    def _stored(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT payload FROM analysis WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def get(self, key: str) -> FileAnalysis | None:
+        entry = self._lookup(key)
         if entry is None:
             self.misses += 1
         return entry
@@ -75,13 +85,7 @@ class BlobCache:
         missing ones in a batch, so hits / (hits + misses) is the share of blob lookups
         that needed no analysis.
         """
-        found = key in self._entries
-        if not found and self._db is not None:
-            row = self._db.execute("SELECT payload FROM analysis WHERE key = ?",
-                                   (key,)).fetchone()
-            if row is not None:
-                self._entries[key] = _load(row[0])
-                found = True
+        found = self._lookup(key) is not None
         if found:
             self.hits += 1
         else:
@@ -107,16 +111,8 @@ class BlobCache:
     def get_surface(self, key: str):
         from reviewer.api.model import load_surface
 
-        if self._db is None:
-            return _MISSING
-        pending = self._pending.get(f"api:{key}")
-        if pending is not None:
-            return load_surface(pending)
-        row = self._db.execute("SELECT payload FROM analysis WHERE key = ?",
-                               (f"api:{key}",)).fetchone()
-        if row is None:
-            return _MISSING
-        return load_surface(row[0])
+        payload = self._pending.get(f"api:{key}") or self._stored(f"api:{key}")
+        return _MISSING if payload is None else load_surface(payload)
 
     def put_surface(self, key: str, surface) -> None:
         """Buffered: written in one transaction per 500 surfaces and on close()."""

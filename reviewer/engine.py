@@ -78,68 +78,75 @@ class Reviewer:
             return "excluded by .reviewer.toml"
         return vendored_reason(path)
 
-    def prepare(self, commits: Iterable[CommitData]) -> None:
-        """Analyze, in one batch, every blob these commits need that is not cached yet."""
-        wanted: dict[str, tuple[str, str]] = {}
-        planned: set[str] = set()
+    @staticmethod
+    def _blobs(commits: Iterable[CommitData]) -> Iterator[tuple[str, str]]:
+        """(blob, path) of both sides of every text file change in `commits`."""
         for commit in commits:
             for diff in commit.files:
                 if diff.is_submodule or diff.is_binary:
                     continue
                 for blob, path in ((diff.old_blob, diff.old_path), (diff.new_blob, diff.path)):
-                    if not blob or not path or self._skip_by_path(path):
-                        continue
-                    key = cache_key(blob, path)
-                    if key not in wanted and key not in planned and not self.cache.contains(key):
-                        wanted[key] = (path, blob)
-                    planned.add(key)
-        if not wanted:
-            return
+                    if blob and path:
+                        yield blob, path
+
+    def prepare(self, commits: Iterable[CommitData]) -> None:
+        """Analyze, in one batch, every blob these commits need that is not cached yet."""
+        wanted: dict[str, tuple[str, str]] = {}
+        planned: set[str] = set()
+        for blob, path in self._blobs(commits):
+            if self._skip_by_path(path):
+                continue
+            key = cache_key(blob, path)
+            if key not in planned and not self.cache.contains(key):
+                wanted[key] = (path, blob)
+            planned.add(key)
+        self._analyze_missing(wanted)
+
+    def _analyze_missing(self, wanted: dict[str, tuple[str, str]]) -> dict[str, FileAnalysis]:
+        """Read and analyze `wanted` (cache key -> (path, blob)) in one batch; cache them."""
         items: dict[str, tuple[str, bytes]] = {}
         analyses: dict[str, FileAnalysis] = {}
         for key, (path, blob) in wanted.items():
-            data = self.repository.read_blob(blob, MAX_FILE_BYTES)
+            data, size = self.repository.read_blob_sized(blob, MAX_FILE_BYTES)
             if data is None:
-                size = self.repository.blob_size(blob)
                 analyses[key] = FileAnalysis(
                     skip_reason=f"file too large ({size:,} bytes, limit {MAX_FILE_BYTES:,})")
             else:
                 items[key] = (path, data)
-        analyses.update(analyze_batch(items, self.config))
-        self.files_analyzed += len(items)
+        if items:
+            analyses.update(analyze_batch(items, self.config))
+            self.files_analyzed += len(items)
         self.cache.put_many(analyses)
+        return analyses
 
     def prepare_surfaces(self, commits: Iterable[CommitData]) -> None:
         """Extract, in one parallel batch, the API surfaces these commits' files need."""
-        if "breaking-api-change" in self.config.disabled:
-            return
+        if "breaking-api-change" not in self.config.disabled:
+            self._load_surfaces(self._blobs(commits))
+
+    def _load_surfaces(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Fill the surface memo for (blob, path) pairs: from the cache, as empty when no
+        API hint occurs in the text, else extracted together in one batch."""
         from reviewer.analysis import extract_surfaces
         from reviewer.api import ApiSurface
         from reviewer.cache import MISSING
 
         todo: list[tuple[str, str, str]] = []
-        seen: set[tuple[str, str]] = set()
-        for commit in commits:
-            for diff in commit.files:
-                if diff.is_submodule or diff.is_binary:
-                    continue
-                for blob, path in ((diff.old_blob, diff.old_path), (diff.new_blob, diff.path)):
-                    if not blob or not path or (blob, path) in seen:
-                        continue
-                    seen.add((blob, path))
-                    hints = API_HINTS.get(kind_of(path).language)
-                    if hints is None or self._skip_by_path(path) or (blob, path) in self._surfaces:
-                        continue
-                    cached = self.cache.get_surface(f"{blob}:{path}")
-                    if cached is not MISSING:
-                        self._surfaces[(blob, path)] = cached
-                        continue
-                    data = self.repository.read_blob(blob, MAX_FILE_BYTES)
-                    text = data.decode("utf-8", "replace") if data is not None else ""
-                    if any(hint in text for hint in hints):
-                        todo.append((f"{blob}:{path}", path, text))
-                    else:
-                        self._surfaces[(blob, path)] = ApiSurface(endpoints=(), models=())
+        for blob, path in pairs:
+            hints = API_HINTS.get(kind_of(path).language)
+            if hints is None or (blob, path) in self._surfaces or self._skip_by_path(path):
+                continue
+            cached = self.cache.get_surface(f"{blob}:{path}")
+            if cached is not MISSING:
+                self._surfaces[(blob, path)] = cached
+                continue
+            data = self.repository.read_blob(blob, MAX_FILE_BYTES)
+            text = data.decode("utf-8", "replace") if data is not None else ""
+            if any(hint in text for hint in hints):
+                todo.append((f"{blob}:{path}", path, text))
+                self._surfaces[(blob, path)] = None  # claimed; filled below
+            else:
+                self._surfaces[(blob, path)] = ApiSurface(endpoints=(), models=())
         for key, surface in extract_surfaces(todo).items():
             blob, path = key.split(":", 1)
             self._surfaces[(blob, path)] = surface
@@ -150,16 +157,7 @@ class Reviewer:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        data = self.repository.read_blob(sha, MAX_FILE_BYTES)
-        if data is None:
-            size = self.repository.blob_size(sha)
-            analysis = FileAnalysis(
-                skip_reason=f"file too large ({size:,} bytes, limit {MAX_FILE_BYTES:,})")
-        else:
-            analysis = analyze_batch({key: (path, data)}, self.config)[key]
-            self.files_analyzed += 1
-        self.cache.put(key, analysis)
-        return analysis
+        return self._analyze_missing({key: (path, sha)})[key]
 
     # -- reviews --------------------------------------------------------------------------
 
@@ -193,29 +191,10 @@ class Reviewer:
     def api_surface(self, blob: str | None, path: str | None) -> ApiSurface | None:
         """The file's API surface; None when it has none or cannot be read (then the file
         does not take part in the delta: an unparseable file has not removed its routes)."""
-        if not blob or not path or self._skip_by_path(path):
+        if not blob or not path:
             return None
-        hints = API_HINTS.get(kind_of(path).language)
-        if hints is None:
-            return None
-        from reviewer.api import ApiSurface, try_extract_surface
-        from reviewer.cache import MISSING
-
-        key = (blob, path)
-        if key not in self._surfaces:
-            cached = self.cache.get_surface(f"{blob}:{path}")
-            if cached is not MISSING:
-                self._surfaces[key] = cached
-                return cached
-            data = self.repository.read_blob(blob, MAX_FILE_BYTES)
-            text = data.decode("utf-8", "replace") if data is not None else ""
-            if not any(hint in text for hint in hints):
-                surface = ApiSurface(endpoints=(), models=())
-            else:
-                surface = try_extract_surface(path, text)
-            self._surfaces[key] = surface
-            self.cache.put_surface(f"{blob}:{path}", surface)
-        return self._surfaces[key]
+        self._load_surfaces([(blob, path)])
+        return self._surfaces.get((blob, path))
 
     def api_delta(self, diffs: Iterable[FileDiff]) -> list[ApiChange]:
         before: dict[str, ApiSurface] = {}

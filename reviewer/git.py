@@ -149,10 +149,14 @@ class GitRepository:
 
     def read_blob(self, sha: str, limit: int) -> bytes | None:
         """The blob's bytes through the persistent cat-file process, or None above `limit`."""
+        return self.read_blob_sized(sha, limit)[0]
+
+    def read_blob_sized(self, sha: str, limit: int) -> tuple[bytes | None, int]:
+        """(bytes, size), or (None, size) when the blob is larger than `limit`."""
         _, _, size = self.repo.git.get_object_header(sha)
         if size > limit:
-            return None
-        return self.repo.git.get_object_data(sha)[3]
+            return None, size
+        return self.repo.git.get_object_data(sha)[3], size
 
     def read_path(self, rev: str, path: str, limit: int = 1_000_000) -> bytes | None:
         """The content of `path` at `rev`, or None when it does not exist there."""
@@ -160,9 +164,6 @@ class GitRepository:
             return self.read_blob(f"{rev}:{path}", limit)
         except (ValueError, git.GitCommandError):
             return None
-
-    def blob_size(self, sha: str) -> int:
-        return self.repo.git.get_object_header(sha)[2]
 
     def changed_files(self, base: str, head: str) -> list[FileDiff]:
         """What differs between two revisions (renames followed), without patches."""

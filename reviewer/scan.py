@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,8 +44,6 @@ def iter_files(root: Path) -> Iterator[tuple[str, Path]]:
 
 def scan(root: Path, config: ReviewConfig = DEFAULT_CONFIG,
          cache: BlobCache | None = None) -> ScanResult:
-    import hashlib
-
     result = ScanResult()
     files = iter_files(root)
     while batch := list(islice(files, BATCH_FILES)):

@@ -18,7 +18,7 @@ def rule_detail(request, rule_id: str):
     findings = selectors.visible_findings(request.user)
     context = {
         "rule": rule,
-        "open": selectors.open_findings_by_rule(findings).get(rule.id, 0),
+        "open": selectors.open_findings_by_rule(findings.filter(rule_id=rule.id)).get(rule.id, 0),
         "latest": selectors.filter_findings(findings.filter(rule_id=rule.id))[:20],
     }
     return render(request, "rules/detail.html", context)
