@@ -38,3 +38,9 @@ def test_the_findings_table_filters_by_rule(lead_client, team):
     body = lead_client.get(reverse("finding-list") + "?rule=http-call-without-timeout",
                            headers={"HX-Request": "true"}).content.decode()
     assert "b.py" in body and "a.py" not in body
+
+
+@pytest.mark.django_db
+def test_rule_pages_list_every_language_a_rule_covers(lead_client):
+    body = lead_client.get(reverse("rule-detail", args=["sql-injection"])).content.decode()
+    assert "python, go, javascript, typescript" in body
