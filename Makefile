@@ -9,7 +9,7 @@ DEMO_ENV := DEBUG=true REVIEW_IN_BACKGROUND=true LOCAL_REPOSITORY_ROOTS=$(CURDIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve test lint worker beat migrate clean bench
+.PHONY: install demo serve test lint worker beat migrate clean bench bench-web
 
 $(if $(PYTHON_BIN),,$(error No Python 3.12+ found; run make PYTHON=/path/to/python3.12))
 
@@ -53,3 +53,8 @@ clean:
 
 bench: install
 	$(VENV)/bin/python -m bench.run
+
+# The pages against a seeded million-finding PostgreSQL database (created on first run);
+# BENCH_DATABASE_URL picks another one (default postgres://postgres@127.0.0.1:5432/reviewer_bench).
+bench-web: install
+	$(VENV)/bin/python -m bench.web

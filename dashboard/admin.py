@@ -15,6 +15,6 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "url", "status", "review_interval_minutes",
+    list_display = ["name", "team", "url", "status", "review_interval_minutes", "branch_patterns",
                     "last_reviewed_at"]
     exclude = ["credentials"]

@@ -1,7 +1,9 @@
 from django import forms
 
 from dashboard.models import SEVERITY_ORDER, Severity, Team
+from dashboard.selectors import FindingQuery
 from dashboard.services.repositories import RepositoryURLError, parse_repository_url
+from reviewer.model import Category
 from reviewer.rules import all_rules
 
 
@@ -29,35 +31,107 @@ class AddRepositoryForm(forms.Form):
         return url
 
 
+class CommitIdentityForm(forms.Form):
+    email = forms.EmailField(label="Commit e-mail", max_length=255,
+                             help_text="An address you commit with (after .mailmap).")
+
+
+class TrackingForm(forms.Form):
+    branch_patterns = forms.CharField(
+        label="Tracked branches", required=False, max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "release/*, develop"}),
+        help_text="Glob patterns, besides the default branch. Other branches are reviewed "
+                  "as pull requests.",
+    )
+    review_interval_minutes = forms.IntegerField(
+        label="Review every (minutes)", min_value=1, max_value=7 * 24 * 60)
+
+
 class FindingFilterForm(forms.Form):
+    """The explorer's filters. Everything is a GET parameter, so a filtered view is a URL."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                     "placeholder": "path, message or rule"}))
     severity = forms.MultipleChoiceField(
         choices=Severity.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     status = forms.ChoiceField(
-        choices=[("open", "Open"), ("fixed", "Fixed"), ("all", "Any status")], required=False
+        choices=[("open", "Open"), ("fixed", "Fixed"), ("branch", "Not on the default branch"),
+                 ("unreachable", "Only in rewritten history"), ("all", "Any status")],
+        required=False,
     )
     repository = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    branch = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                    label="Open on branch")
+    service = forms.CharField(required=False, max_length=200)
+    category = forms.ChoiceField(required=False, choices=[("", "All categories")] + [
+        (c.value, c.value.replace("-", " ").capitalize()) for c in Category])
     rule = forms.ChoiceField(required=False)
+    author = forms.CharField(required=False, max_length=255, label="Author e-mail")
+    triage = forms.ChoiceField(required=False, label="Triage", choices=[
+        ("", "Any triage"), ("untriaged", "Untriaged"), ("false_positive", "False positive"),
+        ("wont_fix", "Won't fix"), ("accepted_risk", "Accepted risk")])
+    introduced_from = forms.DateField(required=False, label="Introduced from",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    introduced_to = forms.DateField(required=False, label="to",
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    fixed_from = forms.DateField(required=False, label="Fixed from",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    fixed_to = forms.DateField(required=False, label="to",
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(required=False, choices=[
+        ("severity", "Most severe first"), ("newest", "Newest first"),
+        ("oldest", "Oldest first"), ("path", "By file"), ("rule", "By rule")])
     include_hidden = forms.BooleanField(
         required=False, label="Include false positives and suppressed")
 
-    def __init__(self, *args, repositories=(), **kwargs):
-        super().__init__(*args, **kwargs)
+    # Short names the charts link with (?from=...&to=...).
+    ALIASES = {"from": "introduced_from", "to": "introduced_to"}
+
+    def __init__(self, data=None, *args, repositories=(), branches=(), **kwargs):
+        if data is not None:
+            data = data.copy()
+            for alias, field in self.ALIASES.items():
+                if alias in data and field not in data:
+                    data[field] = data[alias]
+        super().__init__(data, *args, **kwargs)
         self.fields["rule"].choices = [("", "All rules")] + [
             (rule.id, rule.id) for rule in all_rules()
         ]
         self.fields["repository"].choices = [("", "All repositories")] + [
             (r.pk, r.name) for r in repositories
         ]
+        self._branches = {b.pk: b for b in branches}
+        self.fields["branch"].choices = [("", "Default branch")] + [
+            (b.pk, f"{b.repository.name}: {b.name}") for b in branches
+        ]
 
-    def status_filter(self) -> str | None:
-        """Open unless asked otherwise; "all" lifts the filter."""
-        chosen = self.cleaned_data.get("status") or "open"
-        return None if chosen == "all" else chosen
-
-    def severities(self) -> list[str]:
-        chosen = self.cleaned_data.get("severity") or []
-        return [s for s in SEVERITY_ORDER if s in chosen]
+    def query(self) -> FindingQuery:
+        """The filters as a query; invalid ones are dropped (the form shows why)."""
+        if not self.is_bound:
+            return FindingQuery()
+        self.is_valid()  # fills cleaned_data with the fields that are valid
+        data = self.cleaned_data
+        status = data.get("status") or "open"
+        return FindingQuery(
+            severities=tuple(s for s in SEVERITY_ORDER if s in (data.get("severity") or [])),
+            status=None if status == "all" else status,
+            repository_id=data.get("repository"),
+            service=data.get("service") or None,
+            category=data.get("category") or None,
+            rule_id=data.get("rule") or None,
+            author=(data.get("author") or "").strip() or None,
+            triage=data.get("triage") or None,
+            branch=self._branches.get(data.get("branch")),
+            introduced_from=data.get("introduced_from"),
+            introduced_to=data.get("introduced_to"),
+            fixed_from=data.get("fixed_from"),
+            fixed_to=data.get("fixed_to"),
+            text=(data.get("q") or "").strip(),
+            include_hidden=bool(data.get("include_hidden")),
+            sort=data.get("sort") or "severity",
+        )
 
 
 class TriageForm(forms.Form):

@@ -45,6 +45,22 @@ class Membership(models.Model):
         return f"{self.user} in {self.team}"
 
 
+class CommitIdentity(models.Model):
+    """An e-mail address a user commits with: what "my findings" means for them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="commit_identities")
+    email = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "email"], name="uniq_commit_identity")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class Repository(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -72,6 +88,9 @@ class Repository(models.Model):
     # How often beat re-reviews this repository (REVIEW_INTERVAL_SECONDS is how often beat
     # looks; each repository is only queued once its own interval has passed).
     review_interval_minutes = models.PositiveIntegerField(default=15)
+    # Branches reviewed besides the default one: glob patterns separated by commas or
+    # spaces, e.g. "release/*, develop".
+    branch_patterns = models.CharField(max_length=500, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(
@@ -91,6 +110,10 @@ class Repository(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING or self.status == self.Status.QUEUED
+
+    @property
+    def tracked_patterns(self) -> list[str]:
+        return [p for p in self.branch_patterns.replace(",", " ").split() if p]
 
     @property
     def progress_percent(self) -> int:
@@ -114,12 +137,22 @@ class Commit(models.Model):
     introduced_by_severity = models.JSONField(default=dict)
     fixed_by_severity = models.JSONField(default=dict)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Position on the default branch's first-parent history (1 = oldest); None for commits
+    # only on other branches or pull requests, or dropped from the default branch by a
+    # force-push. Finding lifecycles (open, fixed, reopened) follow this order.
+    mainline_seq = models.PositiveIntegerField(null=True, blank=True)
+    # Set when no branch or pull request can reach the commit any more (rewritten history).
+    # The row and everything it found stay; it just stops counting.
+    unreachable_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["repository", "sha"], name="uniq_commit_sha")
         ]
-        indexes = [models.Index(fields=["repository", "-committed_at"])]
+        indexes = [
+            models.Index(fields=["repository", "-committed_at"]),
+            models.Index(fields=["repository", "mainline_seq"]),
+        ]
 
     def __str__(self) -> str:
         return self.sha[:10]
@@ -127,6 +160,10 @@ class Commit(models.Model):
     @property
     def subject(self) -> str:
         return self.message.split("\n", 1)[0]
+
+    @property
+    def is_reachable(self) -> bool:
+        return self.unreachable_at is None
 
 
 class FileChange(models.Model):
@@ -166,8 +203,14 @@ class SkippedFile(models.Model):
 
 class Finding(models.Model):
     class Status(models.TextChoices):
+        """Where the finding stands on the default branch."""
+
         OPEN = "open", "Open"
         FIXED = "fixed", "Fixed"
+        # Seen only on other branches or pull requests so far.
+        BRANCH = "branch", "Not on the default branch"
+        # Seen only in commits that no branch or pull request reaches any more.
+        UNREACHABLE = "unreachable", "Only in rewritten history"
 
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="findings")
     fingerprint = models.CharField(max_length=64)
@@ -187,8 +230,12 @@ class Finding(models.Model):
     # The reason given in a `# reviewer: ignore[rule] reason` comment, when suppressed in code.
     suppressed_reason = models.TextField(blank=True)
     is_suppressed = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     introduced_in = models.ForeignKey(Commit, on_delete=models.PROTECT, related_name="+")
+    # Copied from introduced_in, so filtering and sorting a million findings by author and
+    # date needs no join.
+    author_email = models.CharField(max_length=255, blank=True)
+    introduced_at = models.DateTimeField(null=True, blank=True)
     fixed_in = models.ForeignKey(
         Commit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -206,15 +253,27 @@ class Finding(models.Model):
                 fields=["repository", "fingerprint"], name="uniq_finding_fingerprint"
             ),
             models.CheckConstraint(
-                condition=Q(status="open", fixed_in__isnull=True)
+                condition=Q(status__in=["open", "branch", "unreachable"], fixed_in__isnull=True)
                 | Q(status="fixed", fixed_in__isnull=False),
                 name="finding_fixed_in_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["repository", "status", "severity"])]
+        indexes = [
+            models.Index(fields=["repository", "status", "severity"]),
+            models.Index(fields=["status", "severity", "-introduced_at"]),
+            models.Index(fields=["repository", "status", "-introduced_at"]),
+            models.Index(fields=["author_email", "status"]),
+            models.Index(fields=["rule_id", "triage"]),
+            models.Index(fields=["service", "status", "severity"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.path}:{self.line}"
+
+    @property
+    def is_hidden(self) -> bool:
+        """Left out of counts and charts unless asked: false positives, suppressed in code."""
+        return self.triage == "false_positive" or self.is_suppressed
 
 
 class ApiChange(models.Model):
@@ -247,10 +306,13 @@ class FindingEvent(models.Model):
         FIXED = "fixed", "Fixed"
         REOPENED = "reopened", "Reopened (regression)"
         MOVED = "moved", "Moved"
+        MERGED = "merged", "Reached the default branch"
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
     commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="finding_events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Events on the default branch's commits are the lifecycle; on other commits they say
+    # what that commit did on its branch or pull request.
     # For moves: {"from": "old/path.py:12", "to": "new/path.py:40"}.
     detail = models.JSONField(default=dict, blank=True)
 
@@ -282,3 +344,192 @@ class TriageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or 'untriaged'} -> {self.to_state or 'untriaged'}"
+
+
+class Branch(models.Model):
+    """A branch of the repository as last fetched; tracked ones have their own open findings."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="branches")
+    name = models.CharField(max_length=255)
+    head_sha = models.CharField(max_length=40)
+    is_default = models.BooleanField(default=False)
+    is_tracked = models.BooleanField(default=False)
+    # The heads (this branch's and the default branch's) whose difference BranchFinding
+    # holds; tracked branches only.
+    reviewed_head = models.CharField(max_length=40, blank=True)
+    reviewed_base = models.CharField(max_length=40, blank=True)
+    # Set when the branch disappeared from the remote; the row stays for its history.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "name"], name="uniq_branch_name")
+        ]
+        ordering = ["-is_default", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Change(models.TextChoices):
+    INTRODUCED = "introduced", "Introduced"
+    FIXED = "fixed", "Fixed"
+
+
+class BranchFinding(models.Model):
+    """How a tracked branch differs from the default branch: the findings it has that the
+    default branch does not (introduced) and those it no longer has (fixed)."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="differences")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="+")
+    change = models.CharField(max_length=10, choices=Change.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "finding"], name="uniq_branch_finding")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change} on {self.branch_id}"
+
+
+class HistoryRewrite(models.Model):
+    """A branch moved to a head that does not contain its previous head (a force-push)."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE,
+                                   related_name="history_rewrites")
+    branch = models.CharField(max_length=255)
+    old_head = models.CharField(max_length=40)
+    # Empty when the branch was deleted.
+    new_head = models.CharField(max_length=40, blank=True)
+    dropped_commits = models.PositiveIntegerField(default=0)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.branch}: {self.old_head[:10]} -> {self.new_head[:10] or 'deleted'}"
+
+
+class PullRequest(models.Model):
+    """A pull (merge) request: the change base..head, where base is where it left the
+    default branch. Its findings are what head has that base had not, and what it fixed."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        MERGED = "merged", "Merged"
+        CLOSED = "closed", "Closed"
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE,
+                                   related_name="pull_requests")
+    # "#12" (GitHub), "!7" (GitLab), "branch:feature-x" when only a branch told us.
+    key = models.CharField(max_length=300)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500)
+    source_branch = models.CharField(max_length=255, blank=True)
+    target_branch = models.CharField(max_length=255, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    author_email = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    base_sha = models.CharField(max_length=40)
+    head_sha = models.CharField(max_length=40)
+    merge_commit = models.ForeignKey(Commit, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    url = models.URLField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The head (and base) whose findings PullRequestFinding holds.
+    reviewed_head = models.CharField(max_length=40, blank=True)
+    reviewed_base = models.CharField(max_length=40, blank=True)
+    findings_introduced = models.PositiveIntegerField(default=0)
+    findings_fixed = models.PositiveIntegerField(default=0)
+    introduced_by_severity = models.JSONField(default=dict)
+    fixed_by_severity = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "key"], name="uniq_pull_request_key")
+        ]
+        indexes = [models.Index(fields=["repository", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def label(self) -> str:
+        return self.key.removeprefix("branch:")
+
+
+class PullRequestFinding(models.Model):
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE,
+                                     related_name="changes")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE,
+                                related_name="pull_request_changes")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    # The pull request's own commit that introduced it, when its commits were reviewed.
+    commit = models.ForeignKey(Commit, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pull_request", "finding"],
+                                    name="uniq_pull_request_finding")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change} in {self.pull_request_id}"
+
+
+class FindingActivity(models.Model):
+    """Rollup: findings that became open (new, merged, reopened) and that were fixed on the
+    default branch, per day x repository x service x rule x severity x author. Kept up to
+    date by ingestion and triage, so trends never scan the findings table."""
+
+    day = models.DateField()
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=200)
+    rule_id = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    author_email = models.CharField(max_length=255)
+    # False positives and suppressed findings, shown only with the "include" toggle.
+    hidden = models.BooleanField(default=False)
+    new = models.IntegerField(default=0)
+    fixed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "repository", "service", "rule_id", "severity", "author_email",
+                        "hidden"], name="uniq_finding_activity"),
+        ]
+        indexes = [models.Index(fields=["repository", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.rule_id}: +{self.new} -{self.fixed}"
+
+
+class OpenFindingCount(models.Model):
+    """Rollup: findings open on the default branch now, per repository x service x rule x
+    severity x author."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=200)
+    rule_id = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    author_email = models.CharField(max_length=255)
+    hidden = models.BooleanField(default=False)
+    open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "service", "rule_id", "severity", "author_email",
+                        "hidden"], name="uniq_open_finding_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.severity}: {self.open}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -171,14 +172,31 @@ class Reviewer:
             for commit in chunk:
                 yield self.review_commit(commit)
 
-    def review_commit(self, commit: CommitData) -> CommitReview:
+    def review_commit(self, commit: CommitData, scope: str | None = None,
+                      *, change_level: bool = True) -> CommitReview:
+        """`scope` names the change in the fingerprints of change-level findings (untested
+        change, breaking API change); the commit's sha unless given. `change_level=False`
+        compares file contents only."""
         review = CommitReview(commit=commit)
         for diff in commit.files:
             self._review_file(diff, review)
         _pair_moves(review)
-        self._review_commit_rules(commit, review)
-        self._review_api(commit, review)
+        if change_level:
+            self._review_commit_rules(commit, review, scope or commit.sha)
+            self._review_api(commit, review, scope or commit.sha)
         return review
+
+    def review_delta(self, base: str, head: str, *, change_level: bool = True) -> CommitReview:
+        """Review base..head as one change, the way a pull request is judged: what is flagged
+        at `head` and not at `base`, and what `head` no longer has. Change-level findings are
+        keyed by `base`, so pushing more commits to the same pull request keeps them."""
+        change = self.repository.diff_range(base, head)
+        self.prepare([change])
+        if change_level:
+            self.openapi_only = self._has_openapi(head)
+            self.prepare_surfaces([change])
+        return self.review_commit(change, scope=f"range:{change.parents[0]}",
+                                  change_level=change_level)
 
     # -- API contract ---------------------------------------------------------------------
 
@@ -221,7 +239,7 @@ class Reviewer:
         self.openapi_only = self._has_openapi(head)
         return self.api_delta(self.repository.changed_files(base, head))
 
-    def _review_api(self, commit: CommitData, review: CommitReview) -> None:
+    def _review_api(self, commit: CommitData, review: CommitReview, scope: str) -> None:
         if "breaking-api-change" in self.config.disabled:
             return
         try:
@@ -232,13 +250,13 @@ class Reviewer:
             if not change.breaking:
                 continue
             fingerprint = hashlib.sha256(
-                f"breaking-api-change\0{commit.sha}\0{change.change}\0{change.subject}".encode()
+                f"breaking-api-change\0{scope}\0{change.change}\0{change.subject}".encode()
             ).hexdigest()[:32]
             review.introduced.append(Finding(
                 rule_id="breaking-api-change", path=change.path, line=change.line,
                 end_line=change.line, message=f"Breaking API change: {change.detail} "
                 f"{change.migration_note}", fingerprint=fingerprint, code=change.subject,
-                scope=f"commit:{commit.sha}",
+                scope=f"commit:{scope}",
                 severity=self.config.severity_overrides.get("breaking-api-change", "high"),
             ))
 
@@ -265,7 +283,7 @@ class Reviewer:
         review.introduced.extend(f for fp, f in after.items() if fp not in before)
         review.fixed.extend(f for fp, f in before.items() if fp not in after)
 
-    def _review_commit_rules(self, commit: CommitData, review: CommitReview) -> None:
+    def _review_commit_rules(self, commit: CommitData, review: CommitReview, scope: str) -> None:
         if self._commit_rules is None:
             self._commit_rules = [r for r in active_rules(self.config) if r.is_commit_rule]
         rules = self._commit_rules
@@ -283,11 +301,11 @@ class Reviewer:
         for rule in rules:
             for match in rule.check_commit(files, self.config):
                 fingerprint = hashlib.sha256(
-                    f"{match.rule_id}\0{commit.sha}\0{match.path}".encode()).hexdigest()[:32]
+                    f"{match.rule_id}\0{scope}\0{match.path}".encode()).hexdigest()[:32]
                 review.introduced.append(Finding(
                     rule_id=match.rule_id, path=match.path, line=match.line,
                     end_line=match.line, message=match.message, fingerprint=fingerprint,
-                    code="", scope=f"commit:{commit.sha}",
+                    code="", scope=f"commit:{scope}",
                     severity=self.config.severity_overrides.get(
                         match.rule_id, str(rule_by_id(match.rule_id).severity)),
                 ))
@@ -296,16 +314,26 @@ class Reviewer:
 def _pair_moves(review: CommitReview) -> None:
     """A finding that disappears in one place while the same rule flags the same code
     elsewhere in the same commit has moved (file renamed, code moved to another function
-    or file): keep its identity instead of reporting a fix and a new finding."""
+    or file): keep its identity instead of reporting a fix and a new finding. So has one
+    whose flagged statement was edited but is still flagged, alone, in the same function
+    of the same file: an edit that did not fix it."""
     if not review.fixed or not review.introduced:
         return
-    waiting: dict[tuple[str, str], list[Finding]] = {}
+    _pair(review, lambda f: (f.rule_id, f.code) if f.code else None)
+    _pair(review, lambda f: (f.rule_id, f.path, f.scope) if f.code else None, unique=True)
+
+
+def _pair(review: CommitReview, key, *, unique: bool = False) -> None:
+    waiting: dict[tuple, list[Finding]] = {}
     for gone in review.fixed:
-        if gone.code:
-            waiting.setdefault((gone.rule_id, gone.code), []).append(gone)
+        if (k := key(gone)) is not None:
+            waiting.setdefault(k, []).append(gone)
+    if unique:
+        arriving = Counter(key(new) for new in review.introduced)
+        waiting = {k: v for k, v in waiting.items() if len(v) == 1 and arriving[k] == 1}
     introduced = []
     for new in review.introduced:
-        candidates = waiting.get((new.rule_id, new.code))
+        candidates = waiting.get(key(new))
         if candidates:
             review.moved.append((candidates.pop(0), new))
         else:

@@ -22,6 +22,14 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+# Branches, plus the pull/merge request heads GitHub and GitLab publish (a glob that
+# matches nothing is not an error, so plain remotes fetch the same way).
+PULL_REF_PREFIXES = ("refs/pull/", "refs/merge-requests/")
+FETCH_REFSPECS = (
+    "+refs/heads/*:refs/heads/*",
+    "+refs/pull/*/head:refs/pull/*/head",
+    "+refs/merge-requests/*/head:refs/merge-requests/*/head",
+)
 # %aN/%aE (capital N/E) apply the repository's .mailmap: one engineer, one author.
 LOG_FORMAT = "%x1e%H%x00%P%x00%aN%x00%aE%x00%aI%x00%cN%x00%cE%x00%cI%x00%B%x1d"
 
@@ -114,7 +122,7 @@ class GitRepository:
         try:
             head = mirror.repo.git.ls_remote("--symref", url, "HEAD", kill_after_timeout=timeout)
             mirror.repo.git.fetch(
-                url, "+refs/heads/*:refs/heads/*", "--prune", "--no-tags", "--update-head-ok",
+                url, *FETCH_REFSPECS, "--prune", "--no-tags", "--update-head-ok",
                 kill_after_timeout=timeout,
             )
         except git.GitCommandError as error:
@@ -131,6 +139,33 @@ class GitRepository:
     def branches(self) -> list[str]:
         out = self.repo.git.for_each_ref("--format=%(refname:short)", "refs/heads/")
         return sorted(line for line in out.splitlines() if line)
+
+    def refs(self, *prefixes: str) -> dict[str, str]:
+        """Full ref name -> commit sha, for refs under `prefixes` (e.g. "refs/heads/")."""
+        out = self.repo.git.for_each_ref("--format=%(refname) %(objectname)", *prefixes)
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        try:
+            return self.repo.git.merge_base(one, other) or None
+        except git.GitCommandError:
+            return None  # unrelated histories, or an object that is gone
+
+    def count_only_in(self, rev: str, *excluded: str) -> int:
+        """Commits reachable from `rev` but from none of `excluded` ("--all" allowed); 0
+        when `rev` is no longer in the mirror."""
+        try:
+            return int(self.repo.git.rev_list("--count", rev, "--not", *excluded))
+        except git.GitCommandError:
+            return 0
+
+    def reachable_commits(self) -> set[str]:
+        """Every commit some ref (branch or pull request head) can still reach."""
+        return set(self.repo.git.rev_list("--all").split())
+
+    def first_parent_chain(self, rev: str) -> list[str]:
+        """`rev` and its first-parent ancestors, newest first."""
+        return self.repo.git.rev_list("--first-parent", rev).split()
 
     def resolve(self, rev: str) -> str:
         try:
@@ -183,6 +218,29 @@ class GitRepository:
             index += 1 + count
         return diffs
 
+    def diff_range(self, base: str, head: str) -> CommitData:
+        """The whole change from `base` to `head` as one pseudo-commit (sha `head`, parent
+        `base`) with patches: how a pull request is reviewed as a single change."""
+        data = self.repo.commit(head)
+        change = CommitData(
+            sha=self.resolve(head), parents=[self.resolve(base)],
+            author_name=data.author.name or "", author_email=data.author.email or "",
+            authored_at=data.authored_datetime, committer_name=data.committer.name or "",
+            committer_email=data.committer.email or "", committed_at=data.committed_datetime,
+            message=data.message.rstrip("\n"),
+        )
+        process = self.repo.git.diff(
+            "-M", "--raw", "-p", "--no-abbrev", "--no-color", "--no-ext-diff", base, head, "--",
+            as_process=True,
+        )
+        try:
+            for _ in _parse_log(iter(process.stdout), first=change):
+                pass
+        finally:
+            process.proc.stdout.close()
+            process.wait()
+        return change
+
     def list_paths(self, rev: str) -> list[str]:
         return self.repo.git.ls_tree("-r", "--name-only", "-z", rev).split("\0")
 
@@ -206,10 +264,12 @@ ADDED = re.compile(r"^\+", re.MULTILINE)
 REMOVED = re.compile(r"^-", re.MULTILINE)
 
 
-def _parse_log(lines: Iterator[bytes]) -> Iterator[CommitData]:
+def _parse_log(lines: Iterator[bytes], first: CommitData | None = None) -> Iterator[CommitData]:
     """Parse the `git log --raw -p` stream. Lines are only collected here; each file's patch
-    is examined once, as a whole, with regular expressions (C speed) when it ends."""
-    commit: CommitData | None = None
+    is examined once, as a whole, with regular expressions (C speed) when it ends.
+
+    `first` receives the files that come before any commit header (a `git diff` stream)."""
+    commit: CommitData | None = first
     patch_index = -1
     chunks: list[bytes] = []
 
@@ -339,18 +399,30 @@ def write_commit(
         data = content.encode() if isinstance(content, str) else content
         target.write_bytes(data)
     repo.git.add("-A")
-    stamp = (when or datetime.now().astimezone()).isoformat()
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": author[0],
-        "GIT_AUTHOR_EMAIL": author[1],
-        "GIT_COMMITTER_NAME": author[0],
-        "GIT_COMMITTER_EMAIL": author[1],
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
     try:
-        repo.git.commit("--allow-empty", "--no-verify", "-m", message, env=env)
+        repo.git.commit("--allow-empty", "--no-verify", "-m", message,
+                        env=_identity(author, when))
         return repo.head.commit.hexsha
     finally:
         repo.close()
+
+
+def run_git(repo_dir: Path, *args: str, author: tuple[str, str] = ("Dev", "dev@example.com"),
+            when: datetime | None = None) -> str:
+    """Run a git command in a working repository as `author` (branching, merging, setting
+    refs); used with `write_commit` by the demo and by tests."""
+    repo = git.Repo(repo_dir)
+    try:
+        return repo.git.execute(["git", *args], env=_identity(author, when))
+    finally:
+        repo.close()
+
+
+def _identity(author: tuple[str, str], when: datetime | None) -> dict[str, str]:
+    stamp = (when or datetime.now().astimezone()).isoformat()
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1],
+        "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+    }

@@ -2,7 +2,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from dashboard.models import Commit, Finding, Membership, Repository, Team
+from dashboard.models import Commit, Finding, FindingEvent, Membership, Repository, Team
+from dashboard.services import rollups
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -51,6 +52,7 @@ class CommitFactory(factory.django.DjangoModelFactory):
     committed_at = factory.LazyFunction(timezone.now)
     message = "Change things"
     reviewed_at = factory.LazyFunction(timezone.now)
+    mainline_seq = factory.Sequence(lambda n: n + 1)
 
 
 class FindingFactory(factory.django.DjangoModelFactory):
@@ -70,3 +72,18 @@ class FindingFactory(factory.django.DjangoModelFactory):
     introduced_in = factory.SubFactory(
         CommitFactory, repository=factory.SelfAttribute("..repository")
     )
+    author_email = factory.SelfAttribute("introduced_in.author_email")
+    introduced_at = factory.SelfAttribute("introduced_in.committed_at")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Like ingestion: the introducing (and fixing) events, and the rollups kept exact."""
+        with rollups.track([]) as tracked:
+            finding = super()._create(model_class, *args, **kwargs)
+            FindingEvent.objects.create(finding=finding, commit=finding.introduced_in,
+                                        kind=FindingEvent.Kind.INTRODUCED)
+            if finding.fixed_in_id:
+                FindingEvent.objects.create(finding=finding, commit=finding.fixed_in,
+                                            kind=FindingEvent.Kind.FIXED)
+            tracked.add(finding.pk)
+        return finding

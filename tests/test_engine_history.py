@@ -40,6 +40,22 @@ def test_lines_moving_down_keep_the_finding_and_its_fingerprint(make_repo):
     assert by_message["shift"].fixed == []
 
 
+def test_an_edited_statement_still_flagged_in_the_same_function_is_the_same_finding(make_repo):
+    edited = SQLI.replace("SELECT *", "SELECT id, name")
+    path = make_repo("svc", [({"app/db.py": SQLI}, "introduce"), ({"app/db.py": edited}, "edit")])
+    edit = review(path)["edit"]
+    assert edit.introduced == edit.fixed == []
+    [(before, after)] = edit.moved
+    assert before.code != after.code and after.scope == before.scope == "find"
+
+
+def test_a_second_finding_of_the_rule_in_the_function_is_new_not_an_edit(make_repo):
+    two = SQLI + '    cur.execute(f"DELETE FROM users WHERE id = {uid}")\n'
+    path = make_repo("svc", [({"app/db.py": SQLI}, "one"), ({"app/db.py": two}, "two")])
+    second = review(path)["two"]
+    assert [f.line for f in second.introduced] == [3] and second.moved == []
+
+
 def test_it_reports_only_what_the_commit_added_not_the_whole_file(make_repo):
     second = SQLI + 'def other(cur, name):\n    cur.execute("SELECT 1 FROM t WHERE n = " + name)\n'
     path = make_repo("svc", [({"app/db.py": SQLI}, "first"), ({"app/db.py": second}, "second")])

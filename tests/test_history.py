@@ -108,12 +108,12 @@ def test_renaming_the_file_or_moving_the_code_records_a_move_not_a_fix(team, tmp
     assert finding.status == "open" and not finding.is_regression
     assert finding.introduced_in.sha == shas[0]
     assert (finding.path, finding.line) == ("app/users/repo.py", 4)
-    events = [(e.kind, e.commit.sha, e.detail) for e in
+    events = [(e.kind, e.commit.sha, e.detail.get("from"), e.detail.get("to")) for e in
               finding.events.select_related("commit").order_by("commit__committed_at", "pk")]
     assert events == [
-        ("introduced", shas[0], {}),
-        ("moved", shas[1], {"from": "app/db.py:2", "to": "app/queries.py:2"}),
-        ("moved", shas[2], {"from": "app/queries.py:2", "to": "app/users/repo.py:4"}),
+        ("introduced", shas[0], None, None),
+        ("moved", shas[1], "app/db.py:2", "app/queries.py:2"),
+        ("moved", shas[2], "app/queries.py:2", "app/users/repo.py:4"),
     ]
     assert repository.findings.filter(rule_id="sql-injection").count() == 1
 

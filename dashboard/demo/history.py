@@ -251,5 +251,63 @@ HISTORY = [
 ]
 
 
+REFUNDS_V1 = '''import logging
+
+from fastapi import APIRouter
+
+from app.payments import StripeClient
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/refunds", tags=["refunds"])
+
+
+@router.post("/{charge_id}")
+async def refund(charge_id: str, customer_email: str):
+    log.info("refund of %s requested by %s", charge_id, customer_email)
+    return StripeClient().refund(charge_id)
+'''
+
+TEST_REFUNDS = '''from app.routes.refunds import router
+
+
+def test_refund_route_is_mounted_under_refunds():
+    assert router.prefix == "/refunds"
+'''
+
+SEARCH_V3 = SEARCH_V2.replace(
+    "from sqlalchemy.orm import Session",
+    "from sqlalchemy import text\nfrom sqlalchemy.orm import Session",
+).replace(
+    '''    sql = "SELECT id, number, total FROM invoices WHERE number LIKE '%{}%'".format(q)
+    return [dict(r._mapping) for r in db.execute(sql)][:MAX_RESULTS]''',
+    '''    sql = text("SELECT id, number, total FROM invoices WHERE number LIKE :q")
+    return [dict(r._mapping) for r in db.execute(sql, {"q": f"%{q}%"})][:MAX_RESULTS]''',
+)
+
+
+@dataclass(frozen=True)
+class DemoPullRequest:
+    """Work on a branch cut from the tip of main; merged by a GitHub-style merge commit, or
+    left open and published as refs/pull/N/head like GitHub does."""
+
+    number: int
+    branch: str
+    title: str
+    commits: list[DemoCommit]
+    merged_days_ago: float | None
+
+
+PULL_REQUESTS = [
+    DemoPullRequest(14, "feature/refunds", "Add the refund endpoint", [
+        DemoCommit(BOB, 1.6, "Add refund endpoint", {"app/routes/refunds.py": REFUNDS_V1}),
+        DemoCommit(BOB, 1.4, "Test the refund route", {"tests/test_refunds.py": TEST_REFUNDS}),
+    ], merged_days_ago=1.0),
+    DemoPullRequest(15, "fix/search-injection", "Bind the invoice search parameter", [
+        DemoCommit(CAROL, 0.5, "Bind the invoice search parameter",
+                   {"app/routes/search.py": SEARCH_V3}),
+    ], merged_days_ago=None),
+]
+
+
 def commit_dates(now: datetime) -> list[datetime]:
     return [now - timedelta(days=c.days_ago) for c in HISTORY]

@@ -108,3 +108,12 @@ def request_review(repository: Repository) -> None:
         status=Repository.Status.QUEUED, status_detail=""
     )
     transaction.on_commit(lambda: enqueue_review(repository.pk))
+
+
+def update_tracking(repository: Repository, branch_patterns: str,
+                    review_interval_minutes: int) -> None:
+    """Which branches besides the default one are reviewed, and how often; the next review
+    picks the change up (branches that stop matching keep their rows, untracked)."""
+    patterns = " ".join(p for p in branch_patterns.replace(",", " ").split() if p)
+    Repository.objects.filter(pk=repository.pk).update(
+        branch_patterns=patterns, review_interval_minutes=review_interval_minutes)

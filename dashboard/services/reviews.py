@@ -10,13 +10,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.models import Commit, Repository
+from dashboard.services.branches import (
+    mark_reachability,
+    review_tracked_branch,
+    rewind_mainline,
+    settle_off_mainline_findings,
+    sync_branches,
+)
 from dashboard.services.ingestion import Ownership, ingest_commit_review
+from dashboard.services.pulls import RefsSeen, discover_pull_requests, review_pull_request
 from dashboard.services.repositories import clone_url
 from reviewer.cache import BlobCache
 from reviewer.config import CONFIG_FILE, DEFAULT_CONFIG, ConfigError, ReviewConfig
 from reviewer.engine import Reviewer
-from reviewer.git import EmptyRepository, GitError, GitRepository
+from reviewer.git import PULL_REF_PREFIXES, EmptyRepository, GitError, GitRepository
 from reviewer.ownership import CODEOWNERS_PATHS, CodeOwners
+from reviewer.pulls import parse_squash_subject
 from reviewer.rules import all_rules
 
 log = logging.getLogger(__name__)
@@ -75,16 +84,31 @@ def _review(repository: Repository) -> str:
         return _review_commits(repository, mirror, branch)
 
 
-def _review_commits(repository: Repository, mirror: GitRepository, branch: str) -> str:
-    head = mirror.resolve(f"refs/heads/{branch}")
+def _review_commits(repository: Repository, mirror: GitRepository, default: str) -> str:
+    head = mirror.resolve(f"refs/heads/{default}")
+    heads = {ref.removeprefix("refs/heads/"): sha
+             for ref, sha in mirror.refs("refs/heads/").items()}
+    refs = RefsSeen(default=default, default_head=head, heads=heads,
+                    pull_refs=mirror.refs(*PULL_REF_PREFIXES))
+    sync = sync_branches(repository, mirror, heads, default)
+    if sync.history_changed:
+        mark_reachability(repository, mirror.reachable_commits())
     rev_range = head
     if repository.reviewed_head and _is_ancestor(mirror, repository.reviewed_head, head):
         rev_range = f"{repository.reviewed_head}..{head}"
-    reviewed = Commit.objects.filter(repository=repository, reviewed_at__isnull=False).count()
+    elif repository.reviewed_head:
+        # The default branch was force-pushed: undo what its dropped commits did, then
+        # review from where the old and the new history part.
+        chain = mirror.first_parent_chain(head)
+        rewind_mainline(repository, set(chain))
+        fork = Commit.objects.filter(repository=repository, mainline_seq__isnull=False
+                                     ).order_by("-mainline_seq").values_list("sha").first()
+        rev_range = f"{fork[0]}..{head}" if fork else head
+    reviewed = _mainline_commits(repository)
     pending = mirror.count_commits(rev_range)
     Repository.objects.filter(pk=repository.pk).update(
         status=Repository.Status.REVIEWING,
-        default_branch=branch,
+        default_branch=default,
         commits_reviewed=reviewed,
         commits_total=reviewed + pending,
     )
@@ -92,23 +116,36 @@ def _review_commits(repository: Repository, mirror: GitRepository, branch: str) 
     ownership = Ownership(config=config, codeowners=load_codeowners(mirror, head))
     Repository.objects.filter(pk=repository.pk).update(config_error=config_error)
     cache = BlobCache(settings.REVIEWER_CACHE_DIR, namespace=config.analysis_key)
+    merges: list[Commit] = []  # merge commits and squash merges: merged pull requests
     try:
         engine = Reviewer(mirror, cache=cache, config=config)
         for review in engine.review_range(rev_range):
-            # Already-reviewed commits are left as they are by ingestion itself.
-            ingest_commit_review(repository, review, ownership)
+            commit = ingest_commit_review(repository, review, ownership)
+            if len(review.commit.parents) > 1 or parse_squash_subject(commit.message):
+                merges.append(commit)
+        Repository.objects.filter(pk=repository.pk).update(
+            status_detail="Reviewing branches and pull requests")
+        for branch in repository.branches.filter(is_tracked=True, is_default=False,
+                                                 deleted_at__isnull=True):
+            review_tracked_branch(repository, branch, mirror, engine, ownership, head)
+        for pull in discover_pull_requests(repository, mirror, refs, merges):
+            review_pull_request(repository, pull, engine, ownership)
     finally:
         cache.close()
+    if sync.history_changed:
+        settle_off_mainline_findings(repository)
     _finish(
         repository.pk,
         Repository.Status.READY,
         reviewed_head=head,
         last_reviewed_at=timezone.now(),
-        commits_reviewed=Commit.objects.filter(
-            repository=repository, reviewed_at__isnull=False
-        ).count(),
+        commits_reviewed=_mainline_commits(repository),
     )
     return Repository.Status.READY
+
+
+def _mainline_commits(repository: Repository) -> int:
+    return Commit.objects.filter(repository=repository, mainline_seq__isnull=False).count()
 
 
 def repositories_due(now) -> list[int]:

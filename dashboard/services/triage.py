@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from dashboard.models import Finding, TriageEvent
+from dashboard.services import rollups
 
 STATES = {"": "Untriaged", "false_positive": "False positive", "wont_fix": "Won't fix",
           "accepted_risk": "Accepted risk"}
@@ -35,8 +36,10 @@ def triage_finding(finding: Finding, user: AbstractBaseUser | None, state: str, 
             finding=locked, user=user, from_state=locked.triage, to_state=state, note=note,
             expires_on=expires_on,
         )
-        Finding.objects.filter(pk=locked.pk).update(
-            triage=state, triage_note=note, triage_expires_on=expires_on)
+        # A false positive leaves the counts (and comes back to them): the rollups follow.
+        with rollups.track([locked.pk]):
+            Finding.objects.filter(pk=locked.pk).update(
+                triage=state, triage_note=note, triage_expires_on=expires_on)
     finding.refresh_from_db()
     return event
 

@@ -1,34 +1,45 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from dashboard import selectors
 from dashboard.forms import FindingFilterForm, TriageForm
+from dashboard.models import SEVERITY_ORDER
 from dashboard.services import triage
 from reviewer.rules import rule_by_id
 
 PAGE_SIZE = 50
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its total, so no COUNT(*) runs over a million findings."""
+
+    def __init__(self, object_list, per_page, total: int):
+        super().__init__(object_list, per_page)
+        self.total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self.total
+
+
 def finding_list(request):
     repositories = selectors.visible_repositories(request.user).order_by("name")
-    form = FindingFilterForm(request.GET, repositories=repositories)
-    findings = selectors.visible_findings(request.user)
-    if form.is_valid():
-        findings = selectors.filter_findings(
-            findings,
-            severities=form.severities(),
-            status=form.status_filter(),
-            repository_id=form.cleaned_data.get("repository"),
-            rule_id=form.cleaned_data.get("rule") or None,
-            include_hidden=form.cleaned_data.get("include_hidden") or False,
-        )
-    else:
-        findings = selectors.filter_findings(findings)
-    page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    branches = selectors.tracked_branches(repositories)
+    form = FindingFilterForm(request.GET, repositories=repositories, branches=branches)
+    query = form.query()
+    visible = selectors.visible_findings(request.user)
+    counts = selectors.count_by_severity(visible, query, repositories)
+    total = sum(counts.values())
+    findings = selectors.filter_findings(visible, query)
+    page = CountedPaginator(findings, PAGE_SIZE, total).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form, "page": page, "query": params.urlencode(), "total": total,
+        "counts": [{"severity": s, "count": counts[s]} for s in SEVERITY_ORDER],
+    }
     # A history-restore request (back button after a cache miss) needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "findings/list.html#results" if partial else "findings/list.html"
@@ -80,5 +91,8 @@ def finding_detail(request, pk: int):
         **_triage_context(finding),
         "rule": rule_by_id(finding.rule_id),
         "hunk": selectors.introducing_hunk(finding),
+        "history": selectors.finding_history(finding),
+        "commits_present": selectors.commits_present(finding),
+        "in_pull_requests": finding.pull_request_changes.select_related("pull_request"),
     }
     return render(request, "findings/detail.html", context)

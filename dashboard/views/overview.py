@@ -1,20 +1,35 @@
 from django.shortcuts import render
+from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import aggregations, selectors
+from dashboard.models import SEVERITY_ORDER
 
 
 def overview(request):
-    findings = selectors.visible_findings(request.user)
-    by_severity = selectors.open_findings_by_severity(findings)
+    """What a tech lead opens every morning: totals, the weekly flow, rules, services."""
+    repositories = selectors.visible_repositories(request.user)
+    include_hidden = request.GET.get("hidden") == "1"
+    scope = aggregations.Scope(repositories, include_hidden=include_hidden)
+    today = timezone.now().date()
+    by_severity = aggregations.severity_summary(scope, today)
+    flow = aggregations.weekly_flow(scope, today)
+    services = aggregations.service_table(scope, today)
     context = {
+        "has_repositories": repositories.exists(),
+        "include_hidden": include_hidden,
         "by_severity": by_severity,
         "open_total": sum(row["count"] for row in by_severity),
-        "chart": {
-            "x": [row["severity"].title() for row in by_severity],
-            "y": [row["count"] for row in by_severity],
-            "severity": [row["severity"] for row in by_severity],
-        },
-        "repositories": selectors.repositories_with_open_counts(request.user),
-        "latest": selectors.filter_findings(findings)[:10],
+        "flow": flow,
+        "flow_rows": [
+            {"week": week, "new": [flow["new"][s][i] for s in SEVERITY_ORDER],
+             "fixed": [flow["fixed"][s][i] for s in SEVERITY_ORDER]}
+            for i, week in enumerate(flow["weeks"])
+        ],
+        "severities": SEVERITY_ORDER,
+        "top_rules": aggregations.top_rules(scope),
+        "services": services,
+        "sparklines": {row["service"]: row["trend"] for row in services},
+        "criticals": selectors.latest_critical_findings(repositories, include_hidden),
+        "activity": selectors.reviews_in_progress(repositories),
     }
     return render(request, "overview.html", context)

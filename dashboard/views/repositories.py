@@ -1,10 +1,16 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dashboard import selectors
-from dashboard.forms import AddRepositoryForm
-from dashboard.services.repositories import RepositoryURLError, add_repository, request_review
+from dashboard import aggregations, selectors
+from dashboard.forms import AddRepositoryForm, TrackingForm
+from dashboard.services.repositories import (
+    RepositoryURLError,
+    add_repository,
+    request_review,
+    update_tracking,
+)
 
 
 def repository_list(request):
@@ -37,14 +43,42 @@ def repository_detail(request, pk: int):
             response.status_code = 286
             response["HX-Refresh"] = "true"
         return response
-    findings = selectors.visible_findings(request.user).filter(repository=repository)
+    return _render_detail(request, repository)
+
+
+def _render_detail(request, repository, tracking_form=None, status=200):
+    only_this = selectors.visible_repositories(request.user).filter(pk=repository.pk)
+    scope = aggregations.Scope(only_this)
+    today = timezone.now().date()
     context = {
         "repository": repository,
-        "by_severity": selectors.open_findings_by_severity(findings),
+        "by_severity": aggregations.severity_summary(scope, today),
+        "trend": aggregations.rule_trend(scope, today),
+        "top_rules": aggregations.top_rules(scope, limit=8),
+        "criticals": selectors.latest_critical_findings(only_this),
         "commits": selectors.recent_commits(repository),
         "skipped": selectors.skipped_files(repository),
+        "pull_requests": selectors.pull_requests(repository),
+        "branches": selectors.branches(repository),
+        "rewrites": selectors.history_rewrites(repository),
+        "tracking_form": tracking_form or TrackingForm(initial={
+            "branch_patterns": repository.branch_patterns,
+            "review_interval_minutes": repository.review_interval_minutes,
+        }),
     }
-    return render(request, "repositories/detail.html", context)
+    return render(request, "repositories/detail.html", context, status=status)
+
+
+@require_POST
+def repository_tracking(request, pk: int):
+    repository = get_object_or_404(selectors.visible_repositories(request.user), pk=pk)
+    form = TrackingForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, repository, tracking_form=form, status=400)
+    update_tracking(repository, form.cleaned_data["branch_patterns"],
+                    form.cleaned_data["review_interval_minutes"])
+    messages.success(request, "Tracking saved; it applies from the next review.")
+    return redirect("repository-detail", pk=repository.pk)
 
 
 @require_POST

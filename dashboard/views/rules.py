@@ -1,24 +1,36 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import aggregations, selectors
 from reviewer.rules import all_rules, rule_by_id
 
 
 def rule_list(request):
-    counts = selectors.open_findings_by_rule(selectors.visible_findings(request.user))
+    scope = aggregations.Scope(selectors.visible_repositories(request.user))
+    counts = {row["rule_id"]: row["open"]
+              for row in aggregations.open_by(scope, "rule_id", limit=1000)}
     rules = [{"rule": rule, "open": counts.get(rule.id, 0)} for rule in all_rules()]
     return render(request, "rules/list.html", {"rules": rules})
 
 
 def rule_detail(request, rule_id: str):
+    """The rule's documentation, then how it fares here: trend, where, false positives."""
     rule = rule_by_id(rule_id)
     if rule is None:
         raise Http404("No such rule")
-    findings = selectors.visible_findings(request.user)
+    repositories = selectors.visible_repositories(request.user)
+    scope = aggregations.Scope(repositories, rule_id=rule.id)
+    today = timezone.now().date()
     context = {
         "rule": rule,
-        "open": selectors.open_findings_by_rule(findings.filter(rule_id=rule.id)).get(rule.id, 0),
-        "latest": selectors.filter_findings(findings.filter(rule_id=rule.id))[:20],
+        "open": sum(row["open"] for row in aggregations.open_by(scope, "rule_id")),
+        "trend": aggregations.rule_trend(scope, today),
+        "by_service": aggregations.open_by(scope, "service", limit=10),
+        "by_author": aggregations.open_by(scope, "author_email", limit=10),
+        "triage": selectors.triage_outcomes(repositories, rule.id),
+        "latest": selectors.filter_findings(
+            selectors.visible_findings(request.user),
+            selectors.FindingQuery(rule_id=rule.id, sort="newest"))[:20],
     }
     return render(request, "rules/detail.html", context)

@@ -1,6 +1,7 @@
 """Create the demo login, team and repository, then review the demo history."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -9,11 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.demo.history import HISTORY, commit_dates
+from dashboard.demo.history import HISTORY, PULL_REQUESTS, DemoPullRequest, commit_dates
 from dashboard.models import Finding, Membership, Repository, Team
 from dashboard.services import reviews
 from dashboard.services.repositories import RepositoryURLError, parse_repository_url
-from reviewer.git import write_commit
+from reviewer.git import run_git, write_commit
 
 
 class Command(BaseCommand):
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             now = timezone.now()
             for commit, when in zip(HISTORY, commit_dates(now), strict=True):
                 write_commit(path, commit.files, commit.message, author=commit.author, when=when)
-            self.stdout.write(f"Built demo repository with {len(HISTORY)} commits at {path}")
+            for pull in PULL_REQUESTS:
+                _write_pull_request(path, pull, now)
+            self.stdout.write(f"Built demo repository with {len(HISTORY)} commits and "
+                              f"{len(PULL_REQUESTS)} pull requests at {path}")
         try:
             parsed = parse_repository_url(str(path))
         except RepositoryURLError as error:
@@ -60,3 +64,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"\n  Dashboard: http://127.0.0.1:8000/\n  Login:     {username} / {password}\n"
         ))
+
+
+def _write_pull_request(path: Path, pull: DemoPullRequest, now) -> None:
+    run_git(path, "checkout", "-q", "-b", pull.branch, "main")
+    for commit in pull.commits:
+        write_commit(path, commit.files, commit.message, author=commit.author,
+                     when=now - timedelta(days=commit.days_ago))
+    head = run_git(path, "rev-parse", "HEAD")
+    run_git(path, "checkout", "-q", "main")
+    if pull.merged_days_ago is None:
+        run_git(path, "update-ref", f"refs/pull/{pull.number}/head", head)
+        return
+    run_git(path, "merge", "--no-ff", "-q", pull.branch, "-m",
+            f"Merge pull request #{pull.number} from payments/{pull.branch}\n\n{pull.title}",
+            author=HISTORY[0].author, when=now - timedelta(days=pull.merged_days_ago))

@@ -1,0 +1,140 @@
+"""Trends and totals for the dashboard, read from the rollup tables only: each function is
+one or two GROUP BY queries whatever the number of findings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncWeek
+
+from dashboard.models import SEVERITY_ORDER, FindingActivity, OpenFindingCount, Repository
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rollup rows a page reads: the user's repositories, optionally narrowed."""
+
+    repositories: QuerySet[Repository]
+    include_hidden: bool = False
+    service: str | None = None
+    rule_id: str | None = None
+    author_email: str | None = None
+
+    def narrow(self, rows: QuerySet) -> QuerySet:
+        rows = rows.filter(repository__in=self.repositories)
+        if not self.include_hidden:
+            rows = rows.filter(hidden=False)
+        for field in ("service", "rule_id", "author_email"):
+            if (value := getattr(self, field)) is not None:
+                rows = rows.filter(**{field: value})
+        return rows
+
+    def open(self) -> QuerySet[OpenFindingCount]:
+        return self.narrow(OpenFindingCount.objects.all())
+
+    def activity(self, since: date | None = None) -> QuerySet[FindingActivity]:
+        rows = self.narrow(FindingActivity.objects.all())
+        return rows.filter(day__gte=since) if since else rows
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def severity_summary(scope: Scope, today: date) -> list[dict]:
+    """Open findings per severity, and how that changed over the last 7 days."""
+    open_counts = dict(scope.open().values_list("severity").annotate(n=Sum("open")))
+    change = {
+        severity: (new or 0) - (fixed or 0)
+        for severity, new, fixed in scope.activity(since=today - timedelta(days=6))
+        .values_list("severity").annotate(new=Sum("new"), fixed=Sum("fixed"))
+        .values_list("severity", "new", "fixed")
+    }
+    return [{"severity": s, "count": open_counts.get(s) or 0, "change": change.get(s, 0)}
+            for s in SEVERITY_ORDER]
+
+
+def weekly_flow(scope: Scope, today: date, weeks: int = 12) -> dict:
+    """New and fixed per week and severity over the last `weeks` weeks (oldest first)."""
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    labels = [first + timedelta(weeks=i) for i in range(weeks)]
+    new = {s: [0] * weeks for s in SEVERITY_ORDER}
+    fixed = {s: [0] * weeks for s in SEVERITY_ORDER}
+    rows = (scope.activity(since=first).annotate(week=TruncWeek("day"))
+            .values_list("week", "severity").annotate(new=Sum("new"), fixed=Sum("fixed"))
+            .values_list("week", "severity", "new", "fixed"))
+    for week, severity, added, removed in rows:
+        index = (_as_date(week) - first).days // 7
+        if 0 <= index < weeks:
+            new[severity][index] += added or 0
+            fixed[severity][index] += removed or 0
+    return {"weeks": [d.isoformat() for d in labels], "new": new, "fixed": fixed,
+            "total_new": sum(map(sum, new.values())),
+            "total_fixed": sum(map(sum, fixed.values()))}
+
+
+def top_rules(scope: Scope, limit: int = 10) -> list[dict]:
+    rows = (scope.open().values("rule_id").annotate(open=Sum("open")).filter(open__gt=0)
+            .order_by("-open", "rule_id")[:limit])
+    return list(rows)
+
+
+def open_by(scope: Scope, field: str, limit: int = 20) -> list[dict]:
+    rows = (scope.open().values(field).annotate(open=Sum("open")).filter(open__gt=0)
+            .order_by("-open", field)[:limit])
+    return list(rows)
+
+
+def service_table(scope: Scope, today: date, weeks: int = 8) -> list[dict]:
+    """Per service: open now, new and fixed in the last 7 days, and open at the end of each
+    of the last `weeks` weeks (the sparkline), worked back from today's count."""
+    open_now = dict(scope.open().values_list("service").annotate(n=Sum("open")))
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    net: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
+    recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    week_ago = today - timedelta(days=6)
+    rows = (scope.activity(since=first).values_list("service", "day")
+            .annotate(new=Sum("new"), fixed=Sum("fixed"))
+            .values_list("service", "day", "new", "fixed"))
+    for service, day, added, removed in rows:
+        net[service][(day - first).days // 7] += (added or 0) - (removed or 0)
+        if day >= week_ago:
+            recent[service][0] += added or 0
+            recent[service][1] += removed or 0
+    table = []
+    for service in sorted(set(open_now) | set(net), key=lambda s: (-(open_now.get(s) or 0), s)):
+        trend = []
+        level = open_now.get(service) or 0
+        for change in reversed(net[service]):
+            trend.append(level)
+            level -= change
+        table.append({"service": service, "open": open_now.get(service) or 0,
+                      "new": recent[service][0], "fixed": recent[service][1],
+                      "trend": list(reversed(trend))})
+    return table
+
+
+def rule_trend(scope: Scope, today: date, weeks: int = 12) -> dict:
+    """New and fixed per week, all severities together (the chart and its table rows)."""
+    flow = weekly_flow(scope, today, weeks)
+    new = [sum(v[i] for v in flow["new"].values()) for i in range(weeks)]
+    fixed = [sum(v[i] for v in flow["fixed"].values()) for i in range(weeks)]
+    return {"weeks": flow["weeks"], "new": new, "fixed": fixed,
+            "total": sum(new) + sum(fixed),
+            "rows": [{"week": w, "new": n, "fixed": f}
+                     for w, n, f in zip(flow["weeks"], new, fixed, strict=True)]}
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def hidden_share(repositories: QuerySet[Repository], rule_id: str) -> dict:
+    """How many of a rule's open findings are hidden (false positives, suppressed)."""
+    rows = dict(OpenFindingCount.objects.filter(repository__in=repositories, rule_id=rule_id)
+                .values_list("hidden").annotate(n=Sum("open")))
+    return {"shown": rows.get(False) or 0, "hidden": rows.get(True) or 0}
+

@@ -1,0 +1,29 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from dashboard import selectors
+from dashboard.forms import CommitIdentityForm
+from dashboard.services.identities import add_identity, remove_identity
+
+
+def my_findings(request):
+    """An engineer's own open findings: those introduced by their commit identities."""
+    form = CommitIdentityForm(request.POST or None)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            remove_identity(request.user, request.POST["remove"])
+            return redirect("my-findings")
+        if form.is_valid():
+            add_identity(request.user, form.cleaned_data["email"])
+            messages.success(request, f"Findings of {form.cleaned_data['email']} are yours now.")
+            return redirect("my-findings")
+    emails = selectors.identities_of(request.user)
+    findings = selectors.authored_findings(request.user, emails)
+    context = {
+        "form": form,
+        "emails": emails,
+        "findings": findings[:100],
+        "by_severity": selectors.severity_counts(findings),
+        "pull_requests": selectors.authored_pull_requests(request.user, emails)[:20],
+    }
+    return render(request, "engineers/mine.html", context, status=400 if form.errors else 200)
