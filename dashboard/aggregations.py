@@ -4,40 +4,49 @@ one or two GROUP BY queries whatever the number of findings."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncWeek
 
-from dashboard.models import SEVERITY_ORDER, FindingActivity, OpenFindingCount, Repository
+from dashboard.models import (
+    SEVERITY_ORDER,
+    Finding,
+    FindingActivity,
+    FindingCount,
+    OpenFindingCount,
+)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which rollup rows a page reads: the user's repositories, optionally narrowed."""
+    """Which rollup rows a page reads: the user's repositories (their ids, so the rollups
+    are filtered by a list, not a join), optionally narrowed."""
 
-    repositories: QuerySet[Repository]
+    repository_ids: Sequence[int]
     include_hidden: bool = False
     service: str | None = None
     rule_id: str | None = None
-    author_email: str | None = None
 
     def narrow(self, rows: QuerySet) -> QuerySet:
-        rows = rows.filter(repository__in=self.repositories)
+        rows = rows.filter(repository_id__in=self.repository_ids)
         if not self.include_hidden:
             rows = rows.filter(hidden=False)
-        for field in ("service", "rule_id", "author_email"):
+        for field in ("service", "rule_id"):
             if (value := getattr(self, field)) is not None:
                 rows = rows.filter(**{field: value})
         return rows
 
-    def open(self) -> QuerySet[OpenFindingCount]:
+    def open(self) -> QuerySet[FindingCount]:
+        return self.narrow(FindingCount.objects.filter(status=Finding.Status.OPEN))
+
+    def open_by_author(self) -> QuerySet[OpenFindingCount]:
         return self.narrow(OpenFindingCount.objects.all())
 
     def activity(self, since: date | None = None) -> QuerySet[FindingActivity]:
         rows = self.narrow(FindingActivity.objects.all())
-        return rows.filter(day__gte=since) if since else rows
+        return rows.filter(week__gte=since) if since else rows
 
 
 def week_start(day: date) -> date:
@@ -45,11 +54,11 @@ def week_start(day: date) -> date:
 
 
 def severity_summary(scope: Scope, today: date) -> list[dict]:
-    """Open findings per severity, and how that changed over the last 7 days."""
-    open_counts = dict(scope.open().values_list("severity").annotate(n=Sum("open")))
+    """Open findings per severity, and how that changed this week (since Monday)."""
+    open_counts = dict(scope.open().values_list("severity").annotate(n=Sum("findings")))
     change = {
         severity: (new or 0) - (fixed or 0)
-        for severity, new, fixed in scope.activity(since=today - timedelta(days=6))
+        for severity, new, fixed in scope.activity(since=week_start(today))
         .values_list("severity").annotate(new=Sum("new"), fixed=Sum("fixed"))
         .values_list("severity", "new", "fixed")
     }
@@ -63,11 +72,11 @@ def weekly_flow(scope: Scope, today: date, weeks: int = 12) -> dict:
     labels = [first + timedelta(weeks=i) for i in range(weeks)]
     new = {s: [0] * weeks for s in SEVERITY_ORDER}
     fixed = {s: [0] * weeks for s in SEVERITY_ORDER}
-    rows = (scope.activity(since=first).annotate(week=TruncWeek("day"))
+    rows = (scope.activity(since=first)
             .values_list("week", "severity").annotate(new=Sum("new"), fixed=Sum("fixed"))
             .values_list("week", "severity", "new", "fixed"))
     for week, severity, added, removed in rows:
-        index = (_as_date(week) - first).days // 7
+        index = (week - first).days // 7
         if 0 <= index < weeks:
             new[severity][index] += added or 0
             fixed[severity][index] += removed or 0
@@ -77,31 +86,32 @@ def weekly_flow(scope: Scope, today: date, weeks: int = 12) -> dict:
 
 
 def top_rules(scope: Scope, limit: int = 10) -> list[dict]:
-    rows = (scope.open().values("rule_id").annotate(open=Sum("open")).filter(open__gt=0)
-            .order_by("-open", "rule_id")[:limit])
-    return list(rows)
+    return open_by(scope, "rule_id", limit)
 
 
 def open_by(scope: Scope, field: str, limit: int = 20) -> list[dict]:
-    rows = (scope.open().values(field).annotate(open=Sum("open")).filter(open__gt=0)
-            .order_by("-open", field)[:limit])
-    return list(rows)
+    """The most frequent values of `field` among open findings, with their counts."""
+    if field == "author_email":
+        rows = scope.open_by_author().values(field).annotate(open=Sum("open"))
+    else:
+        rows = scope.open().values(field).annotate(open=Sum("findings"))
+    return list(rows.filter(open__gt=0).order_by("-open", field)[:limit])
 
 
 def service_table(scope: Scope, today: date, weeks: int = 8) -> list[dict]:
-    """Per service: open now, new and fixed in the last 7 days, and open at the end of each
+    """Per service: open now, new and fixed this week, and open at the end of each
     of the last `weeks` weeks (the sparkline), worked back from today's count."""
-    open_now = dict(scope.open().values_list("service").annotate(n=Sum("open")))
+    open_now = dict(scope.open().values_list("service").annotate(n=Sum("findings")))
     first = week_start(today) - timedelta(weeks=weeks - 1)
     net: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
     recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    week_ago = today - timedelta(days=6)
-    rows = (scope.activity(since=first).values_list("service", "day")
+    this_week = week_start(today)
+    rows = (scope.activity(since=first).values_list("service", "week")
             .annotate(new=Sum("new"), fixed=Sum("fixed"))
-            .values_list("service", "day", "new", "fixed"))
-    for service, day, added, removed in rows:
-        net[service][(day - first).days // 7] += (added or 0) - (removed or 0)
-        if day >= week_ago:
+            .values_list("service", "week", "new", "fixed"))
+    for service, week, added, removed in rows:
+        net[service][(week - first).days // 7] += (added or 0) - (removed or 0)
+        if week == this_week:
             recent[service][0] += added or 0
             recent[service][1] += removed or 0
     table = []
@@ -126,15 +136,3 @@ def rule_trend(scope: Scope, today: date, weeks: int = 12) -> dict:
             "total": sum(new) + sum(fixed),
             "rows": [{"week": w, "new": n, "fixed": f}
                      for w, n, f in zip(flow["weeks"], new, fixed, strict=True)]}
-
-
-def _as_date(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
-
-
-def hidden_share(repositories: QuerySet[Repository], rule_id: str) -> dict:
-    """How many of a rule's open findings are hidden (false positives, suppressed)."""
-    rows = dict(OpenFindingCount.objects.filter(repository__in=repositories, rule_id=rule_id)
-                .values_list("hidden").annotate(n=Sum("open")))
-    return {"shown": rows.get(False) or 0, "hidden": rows.get(True) or 0}
-

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from dashboard.crypto import EncryptedTextField
 
@@ -216,6 +216,11 @@ class Finding(models.Model):
     fingerprint = models.CharField(max_length=64)
     rule_id = models.CharField(max_length=100)
     severity = models.CharField(max_length=10, choices=Severity.choices)
+    # 0 for critical to 4 for info: "most severe first" as an indexable column.
+    severity_rank = models.GeneratedField(
+        expression=Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
+                        default=Value(len(SEVERITY_ORDER))),
+        output_field=models.SmallIntegerField(), db_persist=True)
     category = models.CharField(max_length=20)
     cwe = models.PositiveIntegerField(null=True, blank=True)
     path = models.CharField(max_length=1000)
@@ -224,7 +229,7 @@ class Finding(models.Model):
     message = models.TextField()
     code = models.TextField(blank=True)
     # From .reviewer.toml's service map or the monorepo layout, else the repository's name.
-    service = models.CharField(max_length=200, blank=True, db_index=True)
+    service = models.CharField(max_length=200, blank=True)
     # Owners from CODEOWNERS at review time, e.g. "@org/billing".
     owners = models.JSONField(default=list, blank=True)
     # The reason given in a `# reviewer: ignore[rule] reason` comment, when suppressed in code.
@@ -258,13 +263,25 @@ class Finding(models.Model):
                 name="finding_fixed_in_matches_status",
             ),
         ]
+        # The explorer's sorts, walked in order so a page of 50 reads about 50 rows: most
+        # severe first (the default) and newest first, alone or after one filter. The
+        # copies of severity, triage and suppression let date ranges count per severity
+        # from the index alone (PostgreSQL; other databases ignore `include`).
+        # PostgreSQL also gets trigram indexes for the free-text search (migration 0013).
         indexes = [
-            models.Index(fields=["repository", "status", "severity"]),
-            models.Index(fields=["status", "severity", "-introduced_at"]),
-            models.Index(fields=["repository", "status", "-introduced_at"]),
-            models.Index(fields=["author_email", "status"]),
+            models.Index(fields=["status", "severity_rank", "-introduced_at", "-id"],
+                         name="finding_status_rank"),
+            models.Index(fields=["status", "-introduced_at", "-id"], name="finding_status_newest",
+                         include=["severity", "triage", "is_suppressed", "repository"]),
+            models.Index(fields=["repository", "status", "severity_rank", "-introduced_at",
+                                 "-id"], name="finding_repository_rank"),
+            models.Index(fields=["service", "status", "severity_rank", "-introduced_at", "-id"],
+                         name="finding_service_rank"),
+            models.Index(fields=["rule_id", "status", "-introduced_at", "-id"],
+                         name="finding_rule_newest"),
+            models.Index(fields=["author_email", "status", "-introduced_at", "-id"],
+                         name="finding_author_newest"),
             models.Index(fields=["rule_id", "triage"]),
-            models.Index(fields=["service", "status", "severity"]),
         ]
 
     def __str__(self) -> str:
@@ -486,15 +503,14 @@ class PullRequestFinding(models.Model):
 
 class FindingActivity(models.Model):
     """Rollup: findings that became open (new, merged, reopened) and that were fixed on the
-    default branch, per day x repository x service x rule x severity x author. Kept up to
-    date by ingestion and triage, so trends never scan the findings table."""
+    default branch, per week (its Monday) x repository x service x rule x severity. Kept
+    up to date by ingestion and triage, so trends never scan the findings table."""
 
-    day = models.DateField()
+    week = models.DateField()
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
     service = models.CharField(max_length=200)
     rule_id = models.CharField(max_length=100)
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    author_email = models.CharField(max_length=255)
     # False positives and suppressed findings, shown only with the "include" toggle.
     hidden = models.BooleanField(default=False)
     new = models.IntegerField(default=0)
@@ -503,18 +519,47 @@ class FindingActivity(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "repository", "service", "rule_id", "severity", "author_email",
-                        "hidden"], name="uniq_finding_activity"),
+                fields=["week", "repository", "service", "rule_id", "severity", "hidden"],
+                name="uniq_weekly_finding_activity"),
         ]
-        indexes = [models.Index(fields=["repository", "day"]), models.Index(fields=["day"])]
+        indexes = [models.Index(fields=["week", "repository"]),
+                   models.Index(fields=["service", "week"]),
+                   models.Index(fields=["rule_id", "week"])]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.rule_id}: +{self.new} -{self.fixed}"
+        return f"{self.week} {self.rule_id}: +{self.new} -{self.fixed}"
+
+
+class FindingCount(models.Model):
+    """Rollup: findings per repository x service x rule x severity x status x triage, so
+    the explorer counts any status and triage state without scanning the findings."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=200)
+    rule_id = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(max_length=12)
+    triage = models.CharField(max_length=16, blank=True)
+    hidden = models.BooleanField(default=False)
+    findings = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "service", "rule_id", "severity", "status", "triage",
+                        "hidden"], name="uniq_finding_count"),
+        ]
+        indexes = [models.Index(fields=["status", "repository"]),
+                   models.Index(fields=["service", "status"]),
+                   models.Index(fields=["rule_id", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.severity} {self.status}: {self.findings}"
 
 
 class OpenFindingCount(models.Model):
     """Rollup: findings open on the default branch now, per repository x service x rule x
-    severity x author."""
+    severity x author (the author pages and filters; FindingCount answers the rest)."""
 
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
     service = models.CharField(max_length=200)
@@ -530,6 +575,8 @@ class OpenFindingCount(models.Model):
                 fields=["repository", "service", "rule_id", "severity", "author_email",
                         "hidden"], name="uniq_open_finding_count"),
         ]
+        indexes = [models.Index(fields=["author_email"]), models.Index(fields=["rule_id"]),
+                   models.Index(fields=["service"])]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.severity}: {self.open}"

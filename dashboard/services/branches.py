@@ -115,14 +115,16 @@ def settle_off_mainline_findings(repository: Repository) -> None:
     commit that saw them is unreachable, and back to "not on the default branch" when one
     is reachable again."""
     off = Finding.objects.filter(repository=repository)
-    (off.filter(status=Finding.Status.BRANCH)
-     .exclude(events__commit__unreachable_at__isnull=True)
-     .update(status=Finding.Status.UNREACHABLE))
-    reachable_again = (FindingEvent.objects.filter(
+    gone = set(off.filter(status=Finding.Status.BRANCH)
+               .exclude(events__commit__unreachable_at__isnull=True)
+               .values_list("pk", flat=True))
+    back = set(FindingEvent.objects.filter(
         finding__repository=repository, finding__status=Finding.Status.UNREACHABLE,
         commit__unreachable_at__isnull=True,
-    ).values("finding_id"))
-    off.filter(pk__in=reachable_again).update(status=Finding.Status.BRANCH)
+    ).values_list("finding_id", flat=True))
+    with transaction.atomic(), rollups.track(gone | back):
+        off.filter(pk__in=gone).update(status=Finding.Status.UNREACHABLE)
+        off.filter(pk__in=back).update(status=Finding.Status.BRANCH)
 
 
 def rewind_mainline(repository: Repository, kept: set[str]) -> int:

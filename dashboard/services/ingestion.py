@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -98,20 +99,27 @@ def _new_finding(repository: Repository, found, commit: Commit, ownership: Owner
 
 
 def ensure_findings(repository: Repository, found: list, commit: Commit,
-                    ownership: Ownership) -> dict[str, Finding]:
+                    ownership: Ownership, *, tracked: set[int] | None = None
+                    ) -> dict[str, Finding]:
     """The rows of these engine findings by fingerprint; the missing ones are created as
-    "not on the default branch" (the default branch's review decides when they open)."""
+    "not on the default branch" (the default branch's review decides when they open).
+    The new rows are counted in the rollups, or added to `tracked` (the ids of an
+    enclosing `rollups.track`) when given."""
     rows = {f.fingerprint: f for f in Finding.objects.filter(
         repository=repository, fingerprint__in=[f.fingerprint for f in found])}
     missing = {f.fingerprint: f for f in found if f.fingerprint not in rows}
     if missing:
-        Finding.objects.bulk_create(
-            [_new_finding(repository, f, commit, ownership, Finding.Status.BRANCH)
-             for f in missing.values()],
-            ignore_conflicts=True,
-        )
-        rows.update({f.fingerprint: f for f in Finding.objects.filter(
-            repository=repository, fingerprint__in=list(missing))})
+        # The repository's review lock makes these rows ours: count them in the rollups.
+        with rollups.track(()) if tracked is None else nullcontext(tracked) as created:
+            Finding.objects.bulk_create(
+                [_new_finding(repository, f, commit, ownership, Finding.Status.BRANCH)
+                 for f in missing.values()],
+                ignore_conflicts=True,
+            )
+            new_rows = {f.fingerprint: f for f in Finding.objects.filter(
+                repository=repository, fingerprint__in=list(missing))}
+            created.update(row.pk for row in new_rows.values())
+        rows.update(new_rows)
     return rows
 
 
@@ -209,7 +217,7 @@ def _advance_lifecycle(repository: Repository, commit: Commit, review: CommitRev
                     # What undoing the move needs when this commit is force-pushed away.
                     "from_fingerprint": before.fingerprint},
         ))
-    rows = ensure_findings(repository, introduced, commit, ownership)
+    rows = ensure_findings(repository, introduced, commit, ownership, tracked=tracked)
     tracked.update(row.pk for row in rows.values())
     opened: list[int] = []
     for found in introduced:

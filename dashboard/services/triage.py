@@ -49,7 +49,7 @@ def reopen_expired_risks(today: date) -> int:
     expired = Finding.objects.filter(triage="accepted_risk", triage_expires_on__lt=today)
     count = 0
     for finding in expired:
-        with transaction.atomic():
+        with transaction.atomic(), rollups.track([finding.pk]):
             updated = Finding.objects.filter(pk=finding.pk, triage="accepted_risk",
                                              triage_expires_on__lt=today).update(
                 triage="", triage_note="", triage_expires_on=None)

@@ -23,7 +23,7 @@ def my_findings(request):
         "form": form,
         "emails": emails,
         "findings": findings[:100],
-        "by_severity": selectors.severity_counts(findings),
+        "by_severity": selectors.authored_counts(request.user, emails),
         "pull_requests": selectors.authored_pull_requests(request.user, emails)[:20],
     }
     return render(request, "engineers/mine.html", context, status=400 if form.errors else 200)

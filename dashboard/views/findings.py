@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard import selectors
 from dashboard.forms import FindingFilterForm, TriageForm
-from dashboard.models import SEVERITY_ORDER
+from dashboard.models import SEVERITY_ORDER, Finding
 from dashboard.services import triage
 from reviewer.rules import rule_by_id
 
@@ -26,11 +26,12 @@ class CountedPaginator(Paginator):
 
 def finding_list(request):
     repositories = selectors.visible_repositories(request.user).order_by("name")
-    branches = selectors.tracked_branches(repositories)
+    repository_ids = [r.pk for r in repositories]
+    branches = selectors.tracked_branches(repository_ids)
     form = FindingFilterForm(request.GET, repositories=repositories, branches=branches)
     query = form.query()
-    visible = selectors.visible_findings(request.user)
-    counts = selectors.count_by_severity(visible, query, repositories)
+    visible = Finding.objects.filter(repository_id__in=repository_ids)
+    counts = selectors.count_by_severity(visible, query, repository_ids)
     total = sum(counts.values())
     findings = selectors.filter_findings(visible, query)
     page = CountedPaginator(findings, PAGE_SIZE, total).get_page(request.GET.get("page"))

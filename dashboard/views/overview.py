@@ -7,15 +7,15 @@ from dashboard.models import SEVERITY_ORDER
 
 def overview(request):
     """What a tech lead opens every morning: totals, the weekly flow, rules, services."""
-    repositories = selectors.visible_repositories(request.user)
+    repository_ids = selectors.visible_repository_ids(request.user)
     include_hidden = request.GET.get("hidden") == "1"
-    scope = aggregations.Scope(repositories, include_hidden=include_hidden)
+    scope = aggregations.Scope(repository_ids, include_hidden=include_hidden)
     today = timezone.now().date()
     by_severity = aggregations.severity_summary(scope, today)
     flow = aggregations.weekly_flow(scope, today)
     services = aggregations.service_table(scope, today)
     context = {
-        "has_repositories": repositories.exists(),
+        "has_repositories": bool(repository_ids),
         "include_hidden": include_hidden,
         "by_severity": by_severity,
         "open_total": sum(row["count"] for row in by_severity),
@@ -29,7 +29,7 @@ def overview(request):
         "top_rules": aggregations.top_rules(scope),
         "services": services,
         "sparklines": {row["service"]: row["trend"] for row in services},
-        "criticals": selectors.latest_critical_findings(repositories, include_hidden),
-        "activity": selectors.reviews_in_progress(repositories),
+        "criticals": selectors.latest_critical_findings(repository_ids, include_hidden),
+        "activity": selectors.reviews_in_progress(repository_ids),
     }
     return render(request, "overview.html", context)

@@ -3,11 +3,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboard import aggregations, selectors
+from dashboard.models import Finding
 from reviewer.rules import all_rules, rule_by_id
 
 
 def rule_list(request):
-    scope = aggregations.Scope(selectors.visible_repositories(request.user))
+    scope = aggregations.Scope(selectors.visible_repository_ids(request.user))
     counts = {row["rule_id"]: row["open"]
               for row in aggregations.open_by(scope, "rule_id", limit=1000)}
     rules = [{"rule": rule, "open": counts.get(rule.id, 0)} for rule in all_rules()]
@@ -19,8 +20,8 @@ def rule_detail(request, rule_id: str):
     rule = rule_by_id(rule_id)
     if rule is None:
         raise Http404("No such rule")
-    repositories = selectors.visible_repositories(request.user)
-    scope = aggregations.Scope(repositories, rule_id=rule.id)
+    repository_ids = selectors.visible_repository_ids(request.user)
+    scope = aggregations.Scope(repository_ids, rule_id=rule.id)
     today = timezone.now().date()
     context = {
         "rule": rule,
@@ -28,9 +29,9 @@ def rule_detail(request, rule_id: str):
         "trend": aggregations.rule_trend(scope, today),
         "by_service": aggregations.open_by(scope, "service", limit=10),
         "by_author": aggregations.open_by(scope, "author_email", limit=10),
-        "triage": selectors.triage_outcomes(repositories, rule.id),
+        "triage": selectors.triage_outcomes(repository_ids, rule.id),
         "latest": selectors.filter_findings(
-            selectors.visible_findings(request.user),
+            Finding.objects.filter(repository_id__in=repository_ids),
             selectors.FindingQuery(rule_id=rule.id, sort="newest"))[:20],
     }
     return render(request, "rules/detail.html", context)

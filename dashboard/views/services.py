@@ -8,10 +8,10 @@ from dashboard import aggregations, selectors
 def service_detail(request, name: str):
     """One service across the user's repositories: trend, top rules, open criticals,
     recent history, and the repositories it lives in with their review status."""
-    repositories = selectors.visible_repositories(request.user)
+    repository_ids = selectors.visible_repository_ids(request.user)
     include_hidden = request.GET.get("hidden") == "1"
-    scope = aggregations.Scope(repositories, include_hidden=include_hidden, service=name)
-    homes = selectors.repositories_of_service(repositories, name)
+    scope = aggregations.Scope(repository_ids, include_hidden=include_hidden, service=name)
+    homes = selectors.repositories_of_service(repository_ids, name)
     if not homes:
         raise Http404("No such service in your repositories.")
     today = timezone.now().date()
@@ -24,9 +24,9 @@ def service_detail(request, name: str):
         "trend": aggregations.rule_trend(scope, today),
         "top_rules": aggregations.top_rules(scope),
         "authors": aggregations.open_by(scope, "author_email", limit=10),
-        "criticals": selectors.latest_critical_findings(repositories, include_hidden,
+        "criticals": selectors.latest_critical_findings(repository_ids, include_hidden,
                                                         service=name),
-        "events": selectors.service_events(repositories, name),
+        "events": selectors.service_events(repository_ids, name),
         "repositories": homes,
         "skipped": selectors.skipped_files_of(homes),
     }

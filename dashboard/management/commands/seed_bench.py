@@ -30,6 +30,7 @@ from dashboard.models import (
     Commit,
     Finding,
     FindingActivity,
+    FindingCount,
     FindingEvent,
     Membership,
     OpenFindingCount,
@@ -208,8 +209,9 @@ class Command(BaseCommand):
         self.report(seeder.created, steps)
 
     def report(self, created: Counter, steps: Steps) -> None:
-        created["rollup rows (open counts)"] = OpenFindingCount.objects.count()
-        created["rollup rows (daily activity)"] = FindingActivity.objects.count()
+        created["rollup rows (counts)"] = FindingCount.objects.count()
+        created["rollup rows (open counts by author)"] = OpenFindingCount.objects.count()
+        created["rollup rows (weekly activity)"] = FindingActivity.objects.count()
         for name, n in created.items():
             self.stdout.write(f"  {name:<40} {n:>10}")
         for name, seconds in steps.seconds.items():
