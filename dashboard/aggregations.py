@@ -16,6 +16,7 @@ from dashboard.models import (
     FindingActivity,
     FindingCount,
     OpenFindingCount,
+    ServiceActivity,
 )
 
 
@@ -44,8 +45,11 @@ class Scope:
     def open_by_author(self) -> QuerySet[OpenFindingCount]:
         return self.narrow(OpenFindingCount.objects.all())
 
-    def activity(self, since: date | None = None) -> QuerySet[FindingActivity]:
-        rows = self.narrow(FindingActivity.objects.all())
+    def activity(self, since: date | None = None) -> QuerySet:
+        """Weekly new and fixed: per rule when the scope has one, else the smaller
+        per-service table."""
+        table = ServiceActivity if self.rule_id is None else FindingActivity
+        rows = self.narrow(table.objects.all())
         return rows.filter(week__gte=since) if since else rows
 
 

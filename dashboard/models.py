@@ -151,6 +151,7 @@ class Commit(models.Model):
         ]
         indexes = [
             models.Index(fields=["repository", "-committed_at"]),
+            models.Index(fields=["-committed_at"], name="commit_newest"),
             models.Index(fields=["repository", "mainline_seq"]),
         ]
 
@@ -277,8 +278,8 @@ class Finding(models.Model):
                                  "-id"], name="finding_repository_rank"),
             models.Index(fields=["service", "status", "severity_rank", "-introduced_at", "-id"],
                          name="finding_service_rank"),
-            models.Index(fields=["rule_id", "status", "-introduced_at", "-id"],
-                         name="finding_rule_newest"),
+            models.Index(fields=["rule_id", "status", "severity_rank", "-introduced_at", "-id"],
+                         name="finding_rule_rank"),
             models.Index(fields=["author_email", "status", "-introduced_at", "-id"],
                          name="finding_author_newest"),
             models.Index(fields=["rule_id", "triage"]),
@@ -528,6 +529,31 @@ class FindingActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.rule_id}: +{self.new} -{self.fixed}"
+
+
+class ServiceActivity(models.Model):
+    """Rollup: FindingActivity without the rule, a tenth of its rows, for the trends that
+    do not filter by rule (overview, services, repositories)."""
+
+    week = models.DateField()
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=200)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    hidden = models.BooleanField(default=False)
+    new = models.IntegerField(default=0)
+    fixed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "repository", "service", "severity", "hidden"],
+                name="uniq_weekly_service_activity"),
+        ]
+        indexes = [models.Index(fields=["week", "repository"], name="service_activity_week"),
+                   models.Index(fields=["service", "week"], name="service_activity_service")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.service}: +{self.new} -{self.fixed}"
 
 
 class FindingCount(models.Model):

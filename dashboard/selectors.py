@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
@@ -82,6 +85,8 @@ class FindingQuery:
     text: str = ""
     include_hidden: bool = False
     sort: str = "severity"
+    # Severity ranks (0 = critical) the matches lie within, when known from their counts.
+    rank_range: tuple[int, int] | None = None
 
     @property
     def rule_ids(self) -> list[str] | None:
@@ -141,6 +146,8 @@ def filter_findings(findings: QuerySet[Finding], query: FindingQuery | None = No
         # By rank: the column the explorer's indexes start with after the status.
         findings = findings.filter(
             severity_rank__in=[SEVERITY_ORDER.index(s) for s in query.severities])
+    if query.rank_range:
+        findings = findings.filter(severity_rank__range=query.rank_range)
     return (
         findings.select_related("repository", "introduced_in")
         .order_by(*SORTS.get(query.sort, SORTS["severity"]))
@@ -160,6 +167,48 @@ def _dimensions(query: FindingQuery) -> dict:
         "author_email": query.author,
     }
     return {lookup: value for lookup, value in lookups.items() if value is not None}
+
+
+# Free text can match much of the table: past this many matches the explorer says "more
+# than" instead of reading every match to count it.
+TEXT_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class MatchCount:
+    by_severity: dict[str, int]
+    # False when a text search matched more than TEXT_COUNT_CAP: counting stopped there.
+    exact: bool = True
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+
+def count_matches(findings: QuerySet[Finding], query: FindingQuery,
+                  repository_ids: list[int]) -> MatchCount:
+    """How many findings the query matches per severity: from the rollups when the query
+    only uses their dimensions, else over the filtered findings (free text: up to
+    TEXT_COUNT_CAP of them)."""
+    if query.text:
+        severities = list(filter_findings(findings, query).order_by()
+                          .values_list("severity", flat=True)[:TEXT_COUNT_CAP + 1])
+        exact = len(severities) <= TEXT_COUNT_CAP
+        counts = Counter(severities[:TEXT_COUNT_CAP])
+        return MatchCount({s: counts.get(s, 0) for s in SEVERITY_ORDER}, exact)
+    return MatchCount(count_by_severity(findings, query, repository_ids))
+
+
+@contextmanager
+def ordered_scan():
+    """Have PostgreSQL read a page of a common free-text match by walking the index in the
+    page's order, stopping after the page, instead of collecting and sorting every match
+    (which its row estimates for text patterns would pick). Elsewhere a no-op."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+        yield
 
 
 def count_by_severity(findings: QuerySet[Finding], query: FindingQuery,

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard import selectors
 from dashboard.services.triage import triage_finding
 from tests.factories import CommitFactory, FindingFactory, RepositoryFactory
 
@@ -54,6 +55,26 @@ def test_each_filter_narrows_the_rows_and_the_counts(lead_client, findings, para
     assert rows(response) == expected
     count = f'{len(expected)} finding{"s" if len(expected) != 1 else ""}:'
     assert count in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_common_text_stops_counting_at_the_cap_and_still_lists_the_most_severe_first(
+        lead_client, findings, monkeypatch):
+    monkeypatch.setattr(selectors, "TEXT_COUNT_CAP", 2)
+    narrow = lead_client.get(reverse("finding-list"), {"q": "db.py"}).content.decode()
+    assert "2 findings:" in narrow and "More than" not in narrow
+
+    common = lead_client.get(reverse("finding-list"), {"q": "/"}).content.decode()
+    assert "More than 2 findings match the text" in common
+    # The capped list is the first of the full order: criticals, newest first.
+    assert rows_in_order(common) == ["ledger/db.py", "billing/db.py"]
+
+
+def rows_in_order(html: str) -> list[str]:
+    found = [(html.index(f"{path}:"), path)
+             for path in ("billing/db.py", "billing/http.py", "ledger/db.py")
+             if f"{path}:" in html]
+    return [path for _, path in sorted(found)]
 
 
 @pytest.mark.django_db

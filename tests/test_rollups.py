@@ -2,7 +2,13 @@
 
 import pytest
 
-from dashboard.models import FindingActivity, FindingCount, OpenFindingCount, Repository
+from dashboard.models import (
+    FindingActivity,
+    FindingCount,
+    OpenFindingCount,
+    Repository,
+    ServiceActivity,
+)
 from dashboard.services import rollups
 from dashboard.services.reviews import review_repository
 from dashboard.services.triage import triage_finding
@@ -19,7 +25,10 @@ def snapshot(repository: Repository) -> tuple[set, set, set]:
              if r.new or r.fixed}
     counts = {(r.service, r.rule_id, r.severity, r.status, r.triage, r.hidden, r.findings)
               for r in FindingCount.objects.filter(repository=repository) if r.findings}
-    return stock, flows, counts
+    by_service = {(r.week, r.service, r.severity, r.hidden, r.new, r.fixed)
+                  for r in ServiceActivity.objects.filter(repository=repository)
+                  if r.new or r.fixed}
+    return stock, flows, counts, by_service
 
 
 def assert_rollups_exact(repository: Repository) -> tuple[set, set]:
@@ -27,9 +36,12 @@ def assert_rollups_exact(repository: Repository) -> tuple[set, set]:
     incremental = snapshot(repository)
     rollups.rebuild(repository.pk)
     assert incremental == snapshot(repository)
-    stock, flows, counts = incremental
+    stock, flows, counts, by_service = incremental
     # Every finding is counted once, whatever its status.
     assert sum(row[-1] for row in counts) == repository.findings.count()
+    # The per-service activity is the per-rule one summed over rules.
+    assert sum(row[-2] for row in by_service) == sum(row[-2] for row in flows)
+    assert sum(row[-1] for row in by_service) == sum(row[-1] for row in flows)
     return stock, flows
 
 

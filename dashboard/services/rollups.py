@@ -1,5 +1,5 @@
-"""Keep the rollup tables (FindingCount, OpenFindingCount, FindingActivity) equal to what
-the findings and their default-branch events say.
+"""Keep the rollup tables (FindingCount, OpenFindingCount, FindingActivity,
+ServiceActivity) equal to what the findings and their default-branch events say.
 
 Each finding contributes to the rollups as a pure function of its current fields and its
 events on default-branch commits. A change to some findings is applied as the difference
@@ -31,6 +31,7 @@ COUNT_FIELDS = ("repository_id", "service", "rule_id", "severity", "status", "tr
                 "hidden")
 OPEN_FIELDS = ("repository_id", "service", "rule_id", "severity", "author_email", "hidden")
 ACTIVITY_FIELDS = ("repository_id", "service", "rule_id", "severity", "hidden")
+SERVICE_ACTIVITY_FIELDS = ("repository_id", "service", "severity", "hidden")
 FINDING_FIELDS = tuple(dict.fromkeys(COUNT_FIELDS + OPEN_FIELDS))
 
 
@@ -89,7 +90,7 @@ def track(finding_ids: Iterable[int]) -> Iterator[set[int]]:
 
 
 def apply(change: Contributions) -> None:
-    from dashboard.models import FindingActivity, FindingCount, OpenFindingCount
+    from dashboard.models import FindingActivity, FindingCount, OpenFindingCount, ServiceActivity
 
     for key, delta in change.counts.items():
         if delta:
@@ -97,11 +98,21 @@ def apply(change: Contributions) -> None:
     for key, delta in change.open.items():
         if delta:
             _increment(OpenFindingCount, dict(zip(OPEN_FIELDS, key, strict=True)), open=delta)
+    by_service: Counter = Counter()
     for (week, key, column), delta in change.flows.items():
         if delta:
-            _increment(FindingActivity,
-                       {"week": week, **dict(zip(ACTIVITY_FIELDS, key, strict=True))},
+            dims = dict(zip(ACTIVITY_FIELDS, key, strict=True))
+            _increment(FindingActivity, {"week": week, **dims}, **{column: delta})
+            by_service[(week, _service_key(dims), column)] += delta
+    for (week, key, column), delta in by_service.items():
+        if delta:
+            _increment(ServiceActivity,
+                       {"week": week, **dict(zip(SERVICE_ACTIVITY_FIELDS, key, strict=True))},
                        **{column: delta})
+
+
+def _service_key(dims: dict) -> tuple:
+    return tuple(dims[f] for f in SERVICE_ACTIVITY_FIELDS)
 
 
 def _increment(model, keys: dict, **deltas: int) -> None:
@@ -143,11 +154,14 @@ def rebuild(repository_id: int, apps=live_apps) -> None:
         weekly[(*key, "new")] += row["new"]
         weekly[(*key, "fixed")] += row["fixed"]
     activity: dict[tuple, dict] = {}
-    for (*key, column), n in weekly.items():
+    service_activity: dict[tuple, dict] = {}
+    for (week, *key, column), n in weekly.items():
         if n:
-            activity.setdefault(tuple(key), {"new": 0, "fixed": 0})[column] = n
+            activity.setdefault((week, *key), {"new": 0, "fixed": 0})[column] = n
+            coarse = (week, *_service_key(dict(zip(ACTIVITY_FIELDS, key, strict=True))))
+            service_activity.setdefault(coarse, {"new": 0, "fixed": 0})[column] += n
     with transaction.atomic():
-        for name in ("FindingCount", "OpenFindingCount", "FindingActivity"):
+        for name in ("FindingCount", "OpenFindingCount", "FindingActivity", "ServiceActivity"):
             model(name).objects.filter(repository_id=repository_id).delete()
         model("FindingCount").objects.bulk_create(
             [model("FindingCount")(findings=row.pop("n"), **row) for row in counts],
@@ -159,3 +173,7 @@ def rebuild(repository_id: int, apps=live_apps) -> None:
             [model("FindingActivity")(week=key[0], **dict(zip(ACTIVITY_FIELDS, key[1:],
                                                               strict=True)), **columns)
              for key, columns in activity.items()], batch_size=5000)
+        model("ServiceActivity").objects.bulk_create(
+            [model("ServiceActivity")(week=key[0], **dict(zip(SERVICE_ACTIVITY_FIELDS, key[1:],
+                                                              strict=True)), **columns)
+             for key, columns in service_activity.items()], batch_size=5000)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
@@ -31,15 +33,26 @@ def finding_list(request):
     form = FindingFilterForm(request.GET, repositories=repositories, branches=branches)
     query = form.query()
     visible = Finding.objects.filter(repository_id__in=repository_ids)
-    counts = selectors.count_by_severity(visible, query, repository_ids)
-    total = sum(counts.values())
+    matches = selectors.count_matches(visible, query, repository_ids)
+    ranks = [i for i, s in enumerate(SEVERITY_ORDER) if matches.by_severity[s]]
+    if matches.exact and ranks:
+        # Skipping the severities with no match lets the database start its walk of the
+        # severity-ordered index at the first one that has some (a range keeps the order).
+        query = replace(query, rank_range=(ranks[0], ranks[-1]))
     findings = selectors.filter_findings(visible, query)
-    page = CountedPaginator(findings, PAGE_SIZE, total).get_page(request.GET.get("page"))
+    page = CountedPaginator(findings, PAGE_SIZE, matches.total).get_page(
+        request.GET.get("page"))
+    if matches.exact:
+        page.object_list = list(page.object_list)
+    else:
+        with selectors.ordered_scan():
+            page.object_list = list(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
-        "form": form, "page": page, "query": params.urlencode(), "total": total,
-        "counts": [{"severity": s, "count": counts[s]} for s in SEVERITY_ORDER],
+        "form": form, "page": page, "query": params.urlencode(), "total": matches.total,
+        "exact": matches.exact,
+        "counts": [{"severity": s, "count": matches.by_severity[s]} for s in SEVERITY_ORDER],
     }
     # A history-restore request (back button after a cache miss) needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request

@@ -35,6 +35,7 @@ from dashboard.models import (
     Membership,
     OpenFindingCount,
     Repository,
+    ServiceActivity,
     Team,
 )
 from dashboard.services import rollups
@@ -212,6 +213,7 @@ class Command(BaseCommand):
         created["rollup rows (counts)"] = FindingCount.objects.count()
         created["rollup rows (open counts by author)"] = OpenFindingCount.objects.count()
         created["rollup rows (weekly activity)"] = FindingActivity.objects.count()
+        created["rollup rows (weekly activity by service)"] = ServiceActivity.objects.count()
         for name, n in created.items():
             self.stdout.write(f"  {name:<40} {n:>10}")
         for name, seconds in steps.seconds.items():
