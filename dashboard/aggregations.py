@@ -16,6 +16,7 @@ from dashboard.models import (
     FindingActivity,
     FindingCount,
     OpenFindingCount,
+    RuleActivity,
     ServiceActivity,
 )
 
@@ -45,10 +46,10 @@ class Scope:
     def open_by_author(self) -> QuerySet[OpenFindingCount]:
         return self.narrow(OpenFindingCount.objects.all())
 
-    def activity(self, since: date | None = None) -> QuerySet:
+    def activity(self, since: date | None = None) -> QuerySet[RuleActivity | ServiceActivity]:
         """Weekly new and fixed: per rule when the scope has one, else the smaller
         per-service table."""
-        table = ServiceActivity if self.rule_id is None else FindingActivity
+        table = ServiceActivity if self.rule_id is None else RuleActivity
         rows = self.narrow(table.objects.all())
         return rows.filter(week__gte=since) if since else rows
 
@@ -136,7 +137,31 @@ def rule_trend(scope: Scope, today: date, weeks: int = 12) -> dict:
     flow = weekly_flow(scope, today, weeks)
     new = [sum(v[i] for v in flow["new"].values()) for i in range(weeks)]
     fixed = [sum(v[i] for v in flow["fixed"].values()) for i in range(weeks)]
-    return {"weeks": flow["weeks"], "new": new, "fixed": fixed,
+    return _trend(flow["weeks"], new, fixed)
+
+
+def author_trend(repository_ids: Sequence[int], emails: Sequence[str], today: date,
+                 weeks: int = 12) -> dict:
+    """What these commit identities brought in and what was fixed of theirs, per week,
+    from the daily per-author rollup (counted findings only)."""
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    new, fixed = [0] * weeks, [0] * weeks
+    rows = (FindingActivity.objects.filter(repository_id__in=repository_ids,
+                                           author_email__in=emails, hidden=False,
+                                           day__gte=first)
+            .values_list("day").annotate(new=Sum("new"), fixed=Sum("fixed"))
+            .values_list("day", "new", "fixed"))
+    for day, added, removed in rows:
+        index = (day - first).days // 7
+        if 0 <= index < weeks:
+            new[index] += added or 0
+            fixed[index] += removed or 0
+    labels = [(first + timedelta(weeks=i)).isoformat() for i in range(weeks)]
+    return _trend(labels, new, fixed)
+
+
+def _trend(weeks: list[str], new: list[int], fixed: list[int]) -> dict:
+    return {"weeks": weeks, "new": new, "fixed": fixed,
             "total": sum(new) + sum(fixed),
             "rows": [{"week": w, "new": n, "fixed": f}
-                     for w, n, f in zip(flow["weeks"], new, fixed, strict=True)]}
+                     for w, n, f in zip(weeks, new, fixed, strict=True)]}

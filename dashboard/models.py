@@ -503,15 +503,17 @@ class PullRequestFinding(models.Model):
 
 
 class FindingActivity(models.Model):
-    """Rollup: findings that became open (new, merged, reopened) and that were fixed on the
-    default branch, per week (its Monday) x repository x service x rule x severity. Kept
-    up to date by ingestion and triage, so trends never scan the findings table."""
+    """Rollup at the finest grain: findings that became open (new, merged, reopened) and
+    that were fixed on the default branch, per day x repository x service x rule x
+    severity x author. Kept up to date by ingestion and triage, so trends never scan the
+    findings table; RuleActivity and ServiceActivity are coarser copies for the pages."""
 
-    week = models.DateField()
+    day = models.DateField()
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
     service = models.CharField(max_length=200)
     rule_id = models.CharField(max_length=100)
     severity = models.CharField(max_length=10, choices=Severity.choices)
+    author_email = models.CharField(max_length=255)
     # False positives and suppressed findings, shown only with the "include" toggle.
     hidden = models.BooleanField(default=False)
     new = models.IntegerField(default=0)
@@ -520,20 +522,44 @@ class FindingActivity(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["week", "repository", "service", "rule_id", "severity", "hidden"],
-                name="uniq_weekly_finding_activity"),
+                fields=["day", "repository", "service", "rule_id", "severity", "author_email",
+                        "hidden"], name="uniq_finding_activity"),
         ]
-        indexes = [models.Index(fields=["week", "repository"]),
-                   models.Index(fields=["service", "week"]),
-                   models.Index(fields=["rule_id", "week"])]
+        indexes = [models.Index(fields=["author_email", "day"], name="activity_author_day"),
+                   models.Index(fields=["repository", "day"], name="activity_repository_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.rule_id}: +{self.new} -{self.fixed}"
+
+
+class RuleActivity(models.Model):
+    """Rollup: FindingActivity per week (its Monday) and without the author, for the rule
+    pages' trends."""
+
+    week = models.DateField()
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=200)
+    rule_id = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    hidden = models.BooleanField(default=False)
+    new = models.IntegerField(default=0)
+    fixed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "repository", "service", "rule_id", "severity", "hidden"],
+                name="uniq_rule_activity"),
+        ]
+        indexes = [models.Index(fields=["rule_id", "week"], name="rule_activity_rule_week")]
 
     def __str__(self) -> str:
         return f"{self.week} {self.rule_id}: +{self.new} -{self.fixed}"
 
 
 class ServiceActivity(models.Model):
-    """Rollup: FindingActivity without the rule, a tenth of its rows, for the trends that
-    do not filter by rule (overview, services, repositories)."""
+    """Rollup: FindingActivity per week and without the rule or the author, for the trends
+    that do not filter by rule (overview, services, repositories)."""
 
     week = models.DateField()
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")

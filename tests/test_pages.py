@@ -1,5 +1,8 @@
 """The commit, service, rule and "my findings" pages, on data a review produced."""
 
+import json
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -93,6 +96,10 @@ def test_my_findings_follow_my_commit_identities(lead_client, lead, team):
     assert response.status_code == 302
     after = lead_client.get(reverse("my-findings")).content.decode()
     assert "app/mine.py" in after and "app/theirs.py" not in after
+    # The weekly trend is theirs alone: one finding brought in this week.
+    trend = json.loads(re.search(r'<script id="chart-my-trend" type="application/json">(.*?)'
+                                 r'</script>', after, re.S)[1])
+    assert trend["new"][-1] == 1 and sum(trend["new"]) == 1 and sum(trend["fixed"]) == 0
     assert lead_client.post(reverse("my-findings"), {"email": "not an email"}).status_code \
         == 400
 

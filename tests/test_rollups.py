@@ -7,6 +7,7 @@ from dashboard.models import (
     FindingCount,
     OpenFindingCount,
     Repository,
+    RuleActivity,
     ServiceActivity,
 )
 from dashboard.services import rollups
@@ -20,15 +21,19 @@ from tests.test_branches import BEA, SAFE_A, TEST_FILE, git, sqli
 def snapshot(repository: Repository) -> tuple[set, set, set]:
     stock = {(r.service, r.rule_id, r.severity, r.author_email, r.hidden, r.open)
              for r in OpenFindingCount.objects.filter(repository=repository) if r.open}
-    flows = {(r.week, r.service, r.rule_id, r.severity, r.hidden, r.new, r.fixed)
+    flows = {(r.day, r.service, r.rule_id, r.severity, r.author_email, r.hidden, r.new,
+              r.fixed)
              for r in FindingActivity.objects.filter(repository=repository)
              if r.new or r.fixed}
+    by_rule = {(r.week, r.service, r.rule_id, r.severity, r.hidden, r.new, r.fixed)
+               for r in RuleActivity.objects.filter(repository=repository)
+               if r.new or r.fixed}
     counts = {(r.service, r.rule_id, r.severity, r.status, r.triage, r.hidden, r.findings)
               for r in FindingCount.objects.filter(repository=repository) if r.findings}
     by_service = {(r.week, r.service, r.severity, r.hidden, r.new, r.fixed)
                   for r in ServiceActivity.objects.filter(repository=repository)
                   if r.new or r.fixed}
-    return stock, flows, counts, by_service
+    return stock, flows, counts, by_rule, by_service
 
 
 def assert_rollups_exact(repository: Repository) -> tuple[set, set]:
@@ -36,12 +41,13 @@ def assert_rollups_exact(repository: Repository) -> tuple[set, set]:
     incremental = snapshot(repository)
     rollups.rebuild(repository.pk)
     assert incremental == snapshot(repository)
-    stock, flows, counts, by_service = incremental
+    stock, flows, counts, by_rule, by_service = incremental
     # Every finding is counted once, whatever its status.
     assert sum(row[-1] for row in counts) == repository.findings.count()
-    # The per-service activity is the per-rule one summed over rules.
-    assert sum(row[-2] for row in by_service) == sum(row[-2] for row in flows)
-    assert sum(row[-1] for row in by_service) == sum(row[-1] for row in flows)
+    # The weekly activity tables are the daily one summed up.
+    for coarse in (by_rule, by_service):
+        assert sum(row[-2] for row in coarse) == sum(row[-2] for row in flows)
+        assert sum(row[-1] for row in coarse) == sum(row[-1] for row in flows)
     return stock, flows
 
 
@@ -74,7 +80,7 @@ def test_rollups_follow_reviews_triage_merges_moves_and_force_pushes(team, lead,
     finding = repository.findings.get(rule_id="sql-injection", path="services/ledger/b.py")
     triage_finding(finding, lead, "false_positive")
     stock, flows = assert_rollups_exact(repository)
-    assert any(row[4] for row in stock) and any(row[4] for row in flows)
+    assert any(row[4] for row in stock) and any(row[5] for row in flows)
     triage_finding(finding, lead, "")
     assert_rollups_exact(repository)
 

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import aggregations, selectors
 from dashboard.forms import CommitIdentityForm
 from dashboard.services.identities import add_identity, remove_identity
 
@@ -24,6 +25,8 @@ def my_findings(request):
         "emails": emails,
         "findings": findings[:100],
         "by_severity": selectors.authored_counts(request.user, emails),
+        "trend": aggregations.author_trend(selectors.visible_repository_ids(request.user),
+                                           emails, timezone.now().date()),
         "pull_requests": selectors.authored_pull_requests(request.user, emails)[:20],
     }
     return render(request, "engineers/mine.html", context, status=400 if form.errors else 200)

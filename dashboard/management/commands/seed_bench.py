@@ -35,6 +35,7 @@ from dashboard.models import (
     Membership,
     OpenFindingCount,
     Repository,
+    RuleActivity,
     ServiceActivity,
     Team,
 )
@@ -212,7 +213,8 @@ class Command(BaseCommand):
     def report(self, created: Counter, steps: Steps) -> None:
         created["rollup rows (counts)"] = FindingCount.objects.count()
         created["rollup rows (open counts by author)"] = OpenFindingCount.objects.count()
-        created["rollup rows (weekly activity)"] = FindingActivity.objects.count()
+        created["rollup rows (daily activity)"] = FindingActivity.objects.count()
+        created["rollup rows (weekly activity by rule)"] = RuleActivity.objects.count()
         created["rollup rows (weekly activity by service)"] = ServiceActivity.objects.count()
         for name, n in created.items():
             self.stdout.write(f"  {name:<40} {n:>10}")
