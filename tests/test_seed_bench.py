@@ -8,7 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Sum
 
-from dashboard.models import Commit, Finding, FindingEvent, OpenFindingCount, Repository
+from dashboard.models import (
+    Commit,
+    Finding,
+    FindingEvent,
+    OpenFindingCount,
+    PullRequest,
+    Repository,
+)
 from dashboard.selectors import counted
 from tests.factories import RepositoryFactory
 
@@ -55,3 +62,17 @@ def test_it_refuses_to_add_to_a_database_with_repositories_unless_forced():
                  stdout=StringIO())
     assert Repository.objects.count() == 2
     assert Finding.objects.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pull_requests_cover_windows_of_commits_with_their_own_findings(seeded):
+    pulls = PullRequest.objects.all()
+    assert pulls.filter(state="merged").count() > pulls.filter(state="open").count() > 0
+    for pull in pulls.filter(findings_introduced__gt=0)[:20]:
+        introduced = pull.changes.filter(change="introduced")
+        assert introduced.count() == pull.findings_introduced
+        assert sum(pull.introduced_by_severity.values()) == pull.findings_introduced
+        # Each came in with one of the pull request's own commits, written before its head.
+        assert not introduced.exclude(finding__introduced_in=F("commit"))
+        assert not introduced.filter(
+            commit__committed_at__gt=Commit.objects.get(sha=pull.head_sha).committed_at)

@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dashboard.models import (
+    Change,
     Commit,
     Finding,
     FindingActivity,
@@ -34,6 +35,8 @@ from dashboard.models import (
     FindingEvent,
     Membership,
     OpenFindingCount,
+    PullRequest,
+    PullRequestFinding,
     Repository,
     RuleActivity,
     ServiceActivity,
@@ -176,8 +179,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--force", action="store_true",
                             help="Add to a database that already has repositories.")
+        parser.add_argument("--pull-requests-only", action="store_true",
+                            help="Only add the pull requests, to a database seeded before.")
 
-    def handle(self, *args, repositories, commits, findings, years, seed, force, **options):
+    def handle(self, *args, repositories, commits, findings, years, seed, force,
+               pull_requests_only=False, **options):
+        if pull_requests_only:
+            steps = Steps()
+            with steps("pull requests"), transaction.atomic():
+                created = seed_pull_requests(Repository.objects.all())
+            self.report(Counter({"pull requests": created}), steps)
+            return
         if Repository.objects.exists() and not force:
             raise CommandError("The database already has repositories; seed_bench adds a "
                                "million rows to it only with --force.")
@@ -200,6 +212,8 @@ class Command(BaseCommand):
                 for sql in connection.ops.sequence_reset_sql(
                         no_style(), [Commit, Finding, FindingEvent]):
                     cursor.execute(sql)
+            with steps("pull requests"):
+                seeder.created["pull requests"] = seed_pull_requests(repos)
         with steps("rollups (rollups.rebuild per repository)"):
             for repository in repos:
                 rollups.rebuild(repository.pk)
@@ -222,6 +236,68 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<40} {seconds:>9.1f}s")
         self.stdout.write(f"  {'total':<40} {sum(steps.seconds.values()):>9.1f}s")
         self.stdout.write(self.style.SUCCESS("Log in as bench / bench to see everything."))
+
+
+PULL_REQUEST_EVERY = 8  # default-branch commits per merged pull request
+OPEN_PULL_REQUESTS = 3  # per repository, on its latest commits
+
+
+def seed_pull_requests(repositories) -> int:
+    """Pull requests over the seeded histories: every PULL_REQUEST_EVERY default-branch
+    commits are one merged pull request (its findings: those its commits introduced and
+    fixed), and the newest commits make a few open ones. Returns how many."""
+    created = 0
+    for repository in repositories:
+        commits = list(repository.commits.filter(mainline_seq__isnull=False)
+                       .order_by("mainline_seq"))
+        windows = [commits[i:i + PULL_REQUEST_EVERY]
+                   for i in range(1, len(commits), PULL_REQUEST_EVERY)]
+        pulls = []
+        for number, window in enumerate(windows, start=1):
+            is_open = number > len(windows) - OPEN_PULL_REQUESTS
+            head, base = window[-1], commits[commits.index(window[0]) - 1]
+            pulls.append(PullRequest(
+                repository=repository, key=f"#{number}", number=number,
+                title=window[0].message.splitlines()[0][:500],
+                source_branch=f"feature/{number}", target_branch="main",
+                author_name=window[0].author_name, author_email=window[0].author_email,
+                state=PullRequest.State.OPEN if is_open else PullRequest.State.MERGED,
+                base_sha=base.sha, head_sha=head.sha,
+                merge_commit=None if is_open else head, opened_at=window[0].committed_at,
+                merged_at=None if is_open else head.committed_at,
+                reviewed_head=head.sha, reviewed_base=base.sha))
+        PullRequest.objects.bulk_create(pulls, batch_size=2000)
+        pulls = {p.number: p for p in repository.pull_requests.all()}
+        of_commit = {c.pk: pulls[n] for n, window in enumerate(windows, start=1)
+                     for c in window}
+        changes: dict[tuple[int, int], tuple] = {}
+        for change, field in ((Change.INTRODUCED, "introduced_in_id"),
+                              (Change.FIXED, "fixed_in_id")):
+            for finding_id, commit_id, severity in (
+                    repository.findings.filter(**{f"{field}__in": list(of_commit)})
+                    .values_list("pk", field, "severity").iterator()):
+                key = (of_commit[commit_id].number, finding_id)
+                if key in changes:  # came and went inside the pull request: not in its report
+                    del changes[key]
+                else:
+                    changes[key] = (change, commit_id, severity)
+        rows = []
+        for (number, finding_id), (change, commit_id, severity) in changes.items():
+            pull = pulls[number]
+            rows.append(PullRequestFinding(pull_request=pull, finding_id=finding_id,
+                                           change=change, commit_id=commit_id))
+            counts = (pull.introduced_by_severity if change == Change.INTRODUCED
+                      else pull.fixed_by_severity)
+            counts[severity] = counts.get(severity, 0) + 1
+        PullRequestFinding.objects.bulk_create(rows, batch_size=5000)
+        for pull in pulls.values():
+            pull.findings_introduced = sum(pull.introduced_by_severity.values())
+            pull.findings_fixed = sum(pull.fixed_by_severity.values())
+        PullRequest.objects.bulk_update(
+            pulls.values(), ["findings_introduced", "findings_fixed", "introduced_by_severity",
+                             "fixed_by_severity"], batch_size=2000)
+        created += len(pulls)
+    return created
 
 
 class Seeder:
