@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='findingactivity',
-            index=models.Index(fields=['author_email', 'day'], name='activity_author_day'),
+            index=models.Index(fields=['author_email', 'day'], include=('repository', 'hidden', 'new', 'fixed'), name='activity_author_day'),
         ),
         migrations.AddIndex(
             model_name='openfindingcount',
