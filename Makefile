@@ -28,7 +28,7 @@ migrate: install
 
 demo: install
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
-	$(DEMO_ENV) $(MANAGE) seed_demo
+	$(DEMO_ENV) $(MANAGE) seed_demo --url http://$(HOST):$(PORT)/
 	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 serve: install

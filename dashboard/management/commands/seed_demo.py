@@ -24,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--path", type=Path, default=settings.BASE_DIR / "var" / "demo"
                             / "payments-service")
         parser.add_argument("--username", default="demo")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/",
+                            help="Where the dashboard will be served, to print it.")
 
-    def handle(self, *args, path: Path, username: str, **options):
+    def handle(self, *args, path: Path, username: str, url: str = "http://127.0.0.1:8000/",
+               **options):
         path = path.resolve()
         if not (path / ".git").exists():
             now = timezone.now()
@@ -62,7 +65,7 @@ class Command(BaseCommand):
             f"status {status}, {open_findings} open findings."
         )
         self.stdout.write(self.style.SUCCESS(
-            f"\n  Dashboard: http://127.0.0.1:8000/\n  Login:     {username} / {password}\n"
+            f"\n  Dashboard: {url}\n  Login:     {username} / {password}\n"
         ))
 
 
