@@ -242,6 +242,14 @@ def test_a_tech_lead_filters_drills_down_and_triages(page, live_server, two_serv
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         shot(page, f"page-{name}")
+
+    # Bea claims her commit e-mail: her findings and her weekly trend appear.
+    page.goto(f"{live_server.url}/me/")
+    page.fill("input[name=email]", "bea@example.com")
+    page.click("form.inline-form button[type=submit]")
+    page.wait_for_selector(".chart .main-svg")
+    assert "platform/services/ledger/db.py" in page.inner_text("main")
+    shot(page, "page-mine-claimed")
     assert page.console_errors == []
 
 
