@@ -73,7 +73,9 @@ FLOWS = (
     Flow("RuleActivity", "week", ("repository_id", "service", "rule_id", "severity", "hidden")),
     Flow("ServiceActivity", "week", ("repository_id", "service", "severity", "hidden")),
 )
+# Every finding field a rollup is keyed by (the activity's are among them).
 FINDING_FIELDS = tuple(dict.fromkeys(f for stock in STOCKS for f in stock.fields))
+assert set(ACTIVITY_FIELDS) <= set(FINDING_FIELDS)
 
 
 def _frozen(row: dict) -> tuple:
@@ -90,7 +92,7 @@ def contributions(finding_ids: Iterable[int]) -> Counter:
         return result
     rows: dict[int, dict] = {}
     for row in (Finding.objects.filter(pk__in=ids).annotate(hidden=HIDDEN)
-                .values("pk", "author_email", *FINDING_FIELDS)):
+                .values("pk", *FINDING_FIELDS)):
         rows[row["pk"]] = row
         for stock in STOCKS:
             if row["status"] == OPEN or not stock.only_open:
@@ -121,6 +123,7 @@ def track(finding_ids: Iterable[int]) -> Iterator[set[int]]:
 
 
 def apply(change: Counter) -> None:
+    # In a fixed order, so concurrent writers lock rollup rows in the same order.
     for (model, key, column), delta in sorted(change.items()):
         if delta:
             _increment(live_apps.get_model("dashboard", model), dict(key), column, delta)
