@@ -132,12 +132,12 @@ def service_table(scope: Scope, today: date, weeks: int = 8) -> list[dict]:
     return table
 
 
-def rule_trend(scope: Scope, today: date, weeks: int = 12) -> dict:
+def weekly_totals(scope: Scope, today: date, weeks: int = 12) -> dict:
     """New and fixed per week, all severities together (the chart and its table rows)."""
     flow = weekly_flow(scope, today, weeks)
     new = [sum(v[i] for v in flow["new"].values()) for i in range(weeks)]
     fixed = [sum(v[i] for v in flow["fixed"].values()) for i in range(weeks)]
-    return _trend(flow["weeks"], new, fixed)
+    return _trend(flow["weeks"], new, fixed)  # the rule, service and repository pages
 
 
 def author_trend(repository_ids: Sequence[int], emails: Sequence[str], today: date,

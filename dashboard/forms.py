@@ -1,6 +1,6 @@
 from django import forms
 
-from dashboard.models import SEVERITY_ORDER, Severity, Team
+from dashboard.models import SEVERITY_ORDER, TRIAGE_STATES, Severity, Team
 from dashboard.selectors import FindingQuery
 from dashboard.services.repositories import RepositoryURLError, parse_repository_url
 from reviewer.model import Category
@@ -70,8 +70,7 @@ class FindingFilterForm(forms.Form):
     rule = forms.ChoiceField(required=False)
     author = forms.CharField(required=False, max_length=255, label="Author e-mail")
     triage = forms.ChoiceField(required=False, label="Triage", choices=[
-        ("", "Any triage"), ("untriaged", "Untriaged"), ("false_positive", "False positive"),
-        ("wont_fix", "Won't fix"), ("accepted_risk", "Accepted risk")])
+        ("", "Any triage"), ("untriaged", "Untriaged"), *TRIAGE_STATES[1:]])
     introduced_from = forms.DateField(required=False, label="Introduced from",
                                       widget=forms.DateInput(attrs={"type": "date"}))
     introduced_to = forms.DateField(required=False, label="to",
@@ -135,9 +134,7 @@ class FindingFilterForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    state = forms.ChoiceField(choices=[("", "Untriaged"), ("false_positive", "False positive"),
-                                       ("wont_fix", "Won't fix"),
-                                       ("accepted_risk", "Accepted risk")], required=False)
+    state = forms.ChoiceField(choices=TRIAGE_STATES, required=False)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                            max_length=2000)
     expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),

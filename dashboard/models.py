@@ -15,6 +15,11 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_ORDER = [choice.value for choice in Severity]
+def split_patterns(text: str) -> list[str]:
+    """Branch glob patterns as typed: separated by commas or spaces."""
+    return text.replace(",", " ").split()
+
+
 TRIAGE_STATES = [("", "Untriaged"), ("false_positive", "False positive"),
                  ("wont_fix", "Won't fix"), ("accepted_risk", "Accepted risk")]
 
@@ -113,7 +118,7 @@ class Repository(models.Model):
 
     @property
     def tracked_patterns(self) -> list[str]:
-        return [p for p in self.branch_patterns.replace(",", " ").split() if p]
+        return split_patterns(self.branch_patterns)
 
     @property
     def progress_percent(self) -> int:
@@ -217,7 +222,7 @@ class Finding(models.Model):
     fingerprint = models.CharField(max_length=64)
     rule_id = models.CharField(max_length=100)
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    # 0 for critical to 4 for info: "most severe first" as an indexable column.
+    # 0 for critical to 3 for low: "most severe first" as an indexable column.
     severity_rank = models.GeneratedField(
         expression=Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
                         default=Value(len(SEVERITY_ORDER))),

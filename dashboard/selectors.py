@@ -246,23 +246,26 @@ def identities_of(user: AbstractBaseUser) -> list[str]:
     return emails
 
 
-def authored_findings(user: AbstractBaseUser, emails: list[str]) -> QuerySet[Finding]:
+def authored_findings(repository_ids: list[int], emails: list[str]) -> QuerySet[Finding]:
     return filter_findings(
-        visible_findings(user).filter(author_email__in=emails),
+        Finding.objects.filter(repository_id__in=repository_ids, author_email__in=emails),
         FindingQuery(sort="severity"),
     )
 
 
-def authored_counts(user: AbstractBaseUser, emails: list[str]) -> list[dict]:
-    """The user's open findings per severity (false positives and suppressed left out)."""
+def authored_counts(repository_ids: list[int], emails: list[str]) -> list[dict]:
+    """Open findings of these authors per severity (false positives and suppressed left
+    out)."""
     counts = dict(OpenFindingCount.objects.filter(
-        repository_id__in=visible_repository_ids(user), author_email__in=emails, hidden=False)
+        repository_id__in=repository_ids, author_email__in=emails, hidden=False)
         .values_list("severity").annotate(n=Sum("open")))
     return [{"severity": s, "count": counts.get(s) or 0} for s in SEVERITY_ORDER]
 
 
-def authored_pull_requests(user: AbstractBaseUser, emails: list[str]) -> QuerySet[PullRequest]:
-    return (visible_pull_requests(user).filter(author_email__in=emails)
+def authored_pull_requests(repository_ids: list[int], emails: list[str]
+                           ) -> QuerySet[PullRequest]:
+    return (PullRequest.objects.filter(repository_id__in=repository_ids,
+                                       author_email__in=emails)
             .select_related("repository").order_by("-opened_at", "-pk"))
 
 
@@ -310,8 +313,8 @@ def service_events(repository_ids: list[int], service: str, limit: int = 25
             .order_by("-commit__committed_at", "-pk")[:limit])
 
 
-def skipped_files_of(repositories: list[Repository], limit: int = 50
-                     ) -> QuerySet[SkippedFile]:
+def skipped_files(repositories: list[Repository], limit: int = 50) -> QuerySet[SkippedFile]:
+    """Files the engine could not analyze in these repositories, latest commits first."""
     return (SkippedFile.objects.filter(commit__repository__in=repositories)
             .select_related("commit", "commit__repository")
             .order_by("-commit__committed_at", "path")[:limit])
@@ -352,10 +355,7 @@ def visible_pull_requests(user: AbstractBaseUser) -> QuerySet[PullRequest]:
 def pull_request_findings(pull: PullRequest) -> dict[str, list[PullRequestFinding]]:
     """Its introduced and fixed findings, most severe first."""
     rows = (pull.changes.select_related("finding", "commit")
-            .annotate(severity_rank=Case(
-                *[When(finding__severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
-                output_field=IntegerField()))
-            .order_by("severity_rank", "finding__path", "finding__line"))
+            .order_by("finding__severity_rank", "finding__path", "finding__line"))
     grouped: dict[str, list[PullRequestFinding]] = {Change.INTRODUCED: [], Change.FIXED: []}
     for row in rows:
         grouped[row.change].append(row)
@@ -405,14 +405,6 @@ def finding_history(finding: Finding) -> QuerySet[FindingEvent]:
         output_field=IntegerField())
     return (finding.events.select_related("commit")
             .order_by("commit__committed_at", kind_order, "pk"))
-
-
-def skipped_files(repository: Repository, limit: int = 100) -> QuerySet[SkippedFile]:
-    return (
-        SkippedFile.objects.filter(commit__repository=repository)
-        .select_related("commit")
-        .order_by("-commit__committed_at", "path")[:limit]
-    )
 
 
 def introducing_hunk(finding: Finding) -> list[dict] | None:

@@ -3,7 +3,6 @@ rewritten history leaves behind (marked, never deleted)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -21,7 +20,12 @@ from dashboard.models import (
     Repository,
 )
 from dashboard.services import rollups
-from dashboard.services.ingestion import Ownership, ensure_findings, ingest_commit_review
+from dashboard.services.ingestion import (
+    Ownership,
+    ensure_findings,
+    existing_findings,
+    ingest_commit_review,
+)
 from reviewer.engine import Reviewer
 from reviewer.git import GitRepository
 
@@ -59,7 +63,7 @@ def sync_branches(repository: Repository, mirror: GitRepository, heads: dict[str
                                   is_default=name == default, is_tracked=tracked)
             continue
         if (branch.deleted_at is None and branch.head_sha != sha
-                and not _contains(mirror, sha, branch.head_sha)):
+                and not contains(mirror, sha, branch.head_sha)):
             sync.rewrites.append(HistoryRewrite(
                 repository=repository, branch=name, old_head=branch.head_sha, new_head=sha,
                 dropped_commits=mirror.count_only_in(branch.head_sha, sha),
@@ -83,10 +87,11 @@ def sync_branches(repository: Repository, mirror: GitRepository, heads: dict[str
     return sync
 
 
-def _contains(mirror: GitRepository, head: str, old: str) -> bool:
+def contains(mirror: GitRepository, head: str, rev: str) -> bool:
+    """Whether `head` contains `rev`; a commit gone from the mirror is not contained."""
     try:
-        return mirror.is_ancestor(old, head)
-    except Exception:  # noqa: BLE001 - the old head is gone from the mirror: not contained
+        return mirror.is_ancestor(rev, head)
+    except Exception:  # noqa: BLE001 - the object is gone from the mirror
         return False
 
 
@@ -192,7 +197,7 @@ def review_tracked_branch(repository: Repository, branch: Branch, mirror: GitRep
         return
     base = mirror.merge_base(default_head, branch.head_sha)
     start = base
-    if branch.reviewed_head and _contains(mirror, branch.head_sha, branch.reviewed_head):
+    if branch.reviewed_head and contains(mirror, branch.head_sha, branch.reviewed_head):
         start = branch.reviewed_head
     if start != branch.head_sha:
         rev_range = f"{start}..{branch.head_sha}" if start else branch.head_sha
@@ -208,13 +213,8 @@ def review_tracked_branch(repository: Repository, branch: Branch, mirror: GitRep
                 [BranchFinding(branch=branch, finding=rows[f.fingerprint],
                                change=Change.INTRODUCED) for f in delta.introduced]
                 + [BranchFinding(branch=branch, finding=row, change=Change.FIXED)
-                   for row in _rows(repository, delta.fixed)],
+                   for row in existing_findings(repository, delta.fixed)],
                 ignore_conflicts=True,
             )
         Branch.objects.filter(pk=branch.pk).update(reviewed_head=branch.head_sha,
                                                    reviewed_base=default_head)
-
-
-def _rows(repository: Repository, found: Iterable) -> list[Finding]:
-    return list(Finding.objects.filter(repository=repository,
-                                       fingerprint__in=[f.fingerprint for f in found]))

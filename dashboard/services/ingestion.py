@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -105,8 +106,7 @@ def ensure_findings(repository: Repository, found: list, commit: Commit,
     "not on the default branch" (the default branch's review decides when they open).
     The new rows are counted in the rollups, or added to `tracked` (the ids of an
     enclosing `rollups.track`) when given."""
-    rows = {f.fingerprint: f for f in Finding.objects.filter(
-        repository=repository, fingerprint__in=[f.fingerprint for f in found])}
+    rows = {row.fingerprint: row for row in existing_findings(repository, found)}
     missing = {f.fingerprint: f for f in found if f.fingerprint not in rows}
     if missing:
         # The repository's review lock makes these rows ours: count them in the rollups.
@@ -116,11 +116,17 @@ def ensure_findings(repository: Repository, found: list, commit: Commit,
                  for f in missing.values()],
                 ignore_conflicts=True,
             )
-            new_rows = {f.fingerprint: f for f in Finding.objects.filter(
-                repository=repository, fingerprint__in=list(missing))}
+            new_rows = {row.fingerprint: row
+                        for row in existing_findings(repository, missing.values())}
             created.update(row.pk for row in new_rows.values())
         rows.update(new_rows)
     return rows
+
+
+def existing_findings(repository: Repository, found: Iterable) -> list[Finding]:
+    """The stored rows of these engine findings (those that have one)."""
+    return list(Finding.objects.filter(repository=repository,
+                                       fingerprint__in=[f.fingerprint for f in found]))
 
 
 def _store_review(repository: Repository, commit: Commit, review: CommitReview,
@@ -161,10 +167,8 @@ def _store_review(repository: Repository, commit: Commit, review: CommitReview,
         rows = ensure_findings(repository, review.introduced, commit, ownership)
         events = [FindingEvent(finding=rows[f.fingerprint], commit=commit,
                                kind=FindingEvent.Kind.INTRODUCED) for f in review.introduced]
-        fixed_rows = Finding.objects.filter(
-            repository=repository, fingerprint__in=[f.fingerprint for f in review.fixed])
         events += [FindingEvent(finding=row, commit=commit, kind=FindingEvent.Kind.FIXED)
-                   for row in fixed_rows]
+                   for row in existing_findings(repository, review.fixed)]
         FindingEvent.objects.bulk_create(events, ignore_conflicts=True)
     commit.findings_introduced = len(review.introduced)
     commit.findings_fixed = len(review.fixed)

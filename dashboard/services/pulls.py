@@ -19,8 +19,13 @@ from dashboard.models import (
     Repository,
 )
 from dashboard.services import rollups
-from dashboard.services.branches import is_tracked
-from dashboard.services.ingestion import Ownership, ensure_findings, ingest_commit_review
+from dashboard.services.branches import contains, is_tracked
+from dashboard.services.ingestion import (
+    Ownership,
+    ensure_findings,
+    existing_findings,
+    ingest_commit_review,
+)
 from reviewer.engine import Reviewer
 from reviewer.git import GitRepository
 from reviewer.pulls import (
@@ -40,6 +45,11 @@ class RefsSeen:
     default_head: str
     heads: dict[str, str]  # branch name -> sha
     pull_refs: dict[str, str]  # refs/pull/N/head -> sha
+
+    def branch_at(self, sha: str, otherwise: str = "") -> str:
+        """A branch other than the default whose head is `sha`."""
+        return next((name for name, head in self.heads.items()
+                     if head == sha and name != self.default), otherwise)
 
 
 def discover_pull_requests(repository: Repository, mirror: GitRepository, refs: RefsSeen,
@@ -130,8 +140,7 @@ def _from_squash_commit(repository: Repository, mirror: GitRepository, refs: Ref
     pull.head_sha = head
     pull.base_sha = (mirror.merge_base(commit.parent_shas[0], head) or commit.parent_shas[0]
                      if head != commit.sha else commit.parent_shas[0])
-    pull.source_branch = pull.source_branch or next(
-        (name for name, sha in refs.heads.items() if sha == head and name != refs.default), "")
+    pull.source_branch = pull.source_branch or refs.branch_at(head)
     pull.url = pull_request_url(repository.url, info.number)
     pull.save()
     return pull
@@ -144,15 +153,12 @@ def _from_pull_ref(repository: Repository, mirror: GitRepository, refs: RefsSeen
     if pull is not None and pull.merge_commit_id is not None:
         return pull  # merged with a merge commit: that one says what it was
     pull = pull or PullRequest(repository=repository, key=key, number=number)
-    merged = _contains(mirror, refs.default_head, sha)
+    merged = contains(mirror, refs.default_head, sha)
     if merged and pull.state != PullRequest.State.MERGED:
         pull.merged_at = timezone.now()
     pull.state = PullRequest.State.MERGED if merged else PullRequest.State.OPEN
     pull.closed_at = None
-    pull.source_branch = next(
-        (name for name, head in refs.heads.items() if head == sha and name != refs.default),
-        pull.source_branch,
-    )
+    pull.source_branch = refs.branch_at(sha, pull.source_branch)
     pull.target_branch = refs.default
     if not merged or not pull.base_sha:
         pull.head_sha = sha
@@ -166,7 +172,7 @@ def _from_branch(repository: Repository, mirror: GitRepository, refs: RefsSeen, 
                  sha: str) -> None:
     key = pull_request_key("", None, name)
     pull = PullRequest.objects.filter(repository=repository, key=key).first()
-    merged = _contains(mirror, refs.default_head, sha)
+    merged = contains(mirror, refs.default_head, sha)
     if pull is not None and pull.state == PullRequest.State.MERGED:
         if merged or pull.head_sha == sha:
             return
@@ -207,13 +213,6 @@ def _close_vanished(repository: Repository, refs: RefsSeen) -> None:
                 state=PullRequest.State.CLOSED, closed_at=timezone.now())
 
 
-def _contains(mirror: GitRepository, head: str, rev: str) -> bool:
-    try:
-        return mirror.is_ancestor(rev, head)
-    except Exception:  # noqa: BLE001 - an object gone from the mirror is not contained
-        return False
-
-
 def review_pull_request(repository: Repository, pull: PullRequest, engine: Reviewer,
                         ownership: Ownership) -> None:
     """Review the pull request's own commits (once each), then its whole change."""
@@ -227,8 +226,7 @@ def review_pull_request(repository: Repository, pull: PullRequest, engine: Revie
         return
     delta = engine.review_delta(pull.base_sha, pull.head_sha)
     introduced = ensure_findings(repository, delta.introduced, head, ownership)
-    fixed = list(Finding.objects.filter(
-        repository=repository, fingerprint__in=[f.fingerprint for f in delta.fixed]))
+    fixed = existing_findings(repository, delta.fixed)
     # Which of its commits wrote each finding: the last of them that introduced it.
     written_by: dict[int, Commit] = {}
     position = {commit.pk: commit for commit in commits}

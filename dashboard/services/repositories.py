@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from dashboard.models import Repository, Team
+from dashboard.models import Repository, Team, split_patterns
 from dashboard.services.dispatch import enqueue_review
 
 SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[A-Za-z0-9._~/-]+$")
@@ -114,6 +114,6 @@ def update_tracking(repository: Repository, branch_patterns: str,
                     review_interval_minutes: int) -> None:
     """Which branches besides the default one are reviewed, and how often; the next review
     picks the change up (branches that stop matching keep their rows, untracked)."""
-    patterns = " ".join(p for p in branch_patterns.replace(",", " ").split() if p)
     Repository.objects.filter(pk=repository.pk).update(
-        branch_patterns=patterns, review_interval_minutes=review_interval_minutes)
+        branch_patterns=" ".join(split_patterns(branch_patterns)),
+        review_interval_minutes=review_interval_minutes)

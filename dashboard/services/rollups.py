@@ -28,9 +28,11 @@ from django.db.models.functions import TruncDate
 
 OPEN = "open"
 OPENING = ("introduced", "merged", "reopened")
-# Left out of counts and charts unless asked: false positives, suppressed in code.
-HIDDEN = Case(When(Q(triage="false_positive") | Q(is_suppressed=True), then=Value(True)),
-              default=Value(False))
+def hidden(via: str = "") -> Case:
+    """Left out of counts and charts unless asked: false positives, suppressed in code
+    (of the finding `via` a relation, e.g. "finding__")."""
+    return Case(When(Q(**{f"{via}triage": "false_positive"}) | Q(**{f"{via}is_suppressed": True}),
+                     then=Value(True)), default=Value(False))
 ACTIVITY_FIELDS = ("repository_id", "service", "rule_id", "severity", "author_email", "hidden")
 
 
@@ -91,7 +93,7 @@ def contributions(finding_ids: Iterable[int]) -> Counter:
     if not ids:
         return result
     rows: dict[int, dict] = {}
-    for row in (Finding.objects.filter(pk__in=ids).annotate(hidden=HIDDEN)
+    for row in (Finding.objects.filter(pk__in=ids).annotate(hidden=hidden())
                 .values("pk", *FINDING_FIELDS)):
         rows[row["pk"]] = row
         for stock in STOCKS:
@@ -147,7 +149,7 @@ def rebuild(repository_id: int, apps=live_apps) -> None:
         return apps.get_model("dashboard", name)
 
     findings = model("Finding").objects.filter(repository_id=repository_id).annotate(
-        hidden=HIDDEN)
+        hidden=hidden())
     stocks = []
     for stock in STOCKS:
         rows = findings.filter(status=OPEN) if stock.only_open else findings
@@ -155,9 +157,7 @@ def rebuild(repository_id: int, apps=live_apps) -> None:
     daily = (model("FindingEvent").objects
              .filter(finding__repository_id=repository_id, commit__mainline_seq__isnull=False)
              .annotate(day=TruncDate("commit__committed_at", tzinfo=UTC),
-                       hidden=Case(When(Q(finding__triage="false_positive")
-                                        | Q(finding__is_suppressed=True), then=Value(True)),
-                                   default=Value(False)),
+                       hidden=hidden("finding__"),
                        **{f: F(f"finding__{f}") for f in ACTIVITY_FIELDS if f != "hidden"})
              .values("day", *ACTIVITY_FIELDS)
              .annotate(new=Count("pk", filter=Q(kind__in=OPENING)),

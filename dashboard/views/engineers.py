@@ -19,14 +19,14 @@ def my_findings(request):
             messages.success(request, f"Findings of {form.cleaned_data['email']} are yours now.")
             return redirect("my-findings")
     emails = selectors.identities_of(request.user)
-    findings = selectors.authored_findings(request.user, emails)
+    repository_ids = selectors.visible_repository_ids(request.user)
+    findings = selectors.authored_findings(repository_ids, emails)
     context = {
         "form": form,
         "emails": emails,
         "findings": findings[:100],
-        "by_severity": selectors.authored_counts(request.user, emails),
-        "trend": aggregations.author_trend(selectors.visible_repository_ids(request.user),
-                                           emails, timezone.now().date()),
-        "pull_requests": selectors.authored_pull_requests(request.user, emails)[:20],
+        "by_severity": selectors.authored_counts(repository_ids, emails),
+        "trend": aggregations.author_trend(repository_ids, emails, timezone.now().date()),
+        "pull_requests": selectors.authored_pull_requests(repository_ids, emails)[:20],
     }
     return render(request, "engineers/mine.html", context, status=400 if form.errors else 200)

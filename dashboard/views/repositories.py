@@ -53,11 +53,11 @@ def _render_detail(request, repository, tracking_form=None, status=200):
     context = {
         "repository": repository,
         "by_severity": aggregations.severity_summary(scope, today),
-        "trend": aggregations.rule_trend(scope, today),
+        "trend": aggregations.weekly_totals(scope, today),
         "top_rules": aggregations.top_rules(scope, limit=8),
         "criticals": selectors.latest_critical_findings(only_this),
         "commits": selectors.recent_commits(repository),
-        "skipped": selectors.skipped_files(repository),
+        "skipped": selectors.skipped_files([repository], limit=100),
         "pull_requests": selectors.pull_requests(repository),
         "branches": selectors.branches(repository),
         "rewrites": selectors.history_rewrites(repository),

@@ -26,7 +26,7 @@ def rule_detail(request, rule_id: str):
     context = {
         "rule": rule,
         "open": sum(row["open"] for row in aggregations.open_by(scope, "rule_id")),
-        "trend": aggregations.rule_trend(scope, today),
+        "trend": aggregations.weekly_totals(scope, today),
         "by_service": aggregations.open_by(scope, "service", limit=10),
         "by_author": aggregations.open_by(scope, "author_email", limit=10),
         "triage": selectors.triage_outcomes(repository_ids, rule.id),

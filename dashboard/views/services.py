@@ -21,13 +21,13 @@ def service_detail(request, name: str):
         "include_hidden": include_hidden,
         "by_severity": by_severity,
         "open_total": sum(row["count"] for row in by_severity),
-        "trend": aggregations.rule_trend(scope, today),
+        "trend": aggregations.weekly_totals(scope, today),
         "top_rules": aggregations.top_rules(scope),
         "authors": aggregations.open_by(scope, "author_email", limit=10),
         "criticals": selectors.latest_critical_findings(repository_ids, include_hidden,
                                                         service=name),
         "events": selectors.service_events(repository_ids, name),
         "repositories": homes,
-        "skipped": selectors.skipped_files_of(homes),
+        "skipped": selectors.skipped_files(homes),
     }
     return render(request, "services/detail.html", context)

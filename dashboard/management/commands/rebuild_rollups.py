@@ -1,4 +1,4 @@
-"""Recompute the rollup tables (open counts, daily new and fixed) from the findings."""
+"""Recompute the rollup tables (counts, daily and weekly new and fixed) from the findings."""
 
 from django.core.management.base import BaseCommand
 

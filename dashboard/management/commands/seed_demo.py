@@ -27,8 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/",
                             help="Where the dashboard will be served, to print it.")
 
-    def handle(self, *args, path: Path, username: str, url: str = "http://127.0.0.1:8000/",
-               **options):
+    def handle(self, *args, path: Path, username: str, url: str, **options):
         path = path.resolve()
         if not (path / ".git").exists():
             now = timezone.now()
